@@ -1,0 +1,230 @@
+r"""Neuron, Layer, MLP: the documents' fully-connected networks, built from Value operations.
+
+Notation is Nielsen's (the input layer is layer 1, neurons count from 1):
+
+    z^l_j = Σ_k w^l_jk · a^{l−1}_k + b^l_j        a^l_j = g(z^l_j)
+
+so the weight into neuron 1 of layer 2 from neuron 3 of layer 1 is labelled
+``w2_1,3``, its bias ``b2_1``, and each call labels the neuron's z ``z2_1`` and
+its output ``a2_1``. After ``backward()``, ``neuron.z.grad`` is δ^l_j = ∂C/∂z^l_j.
+
+>>> model = MLP(2, [3, 1], seed=0)
+>>> [p.label for p in model.layers[1].parameters()]
+['w3_1,1', 'w3_1,2', 'w3_1,3', 'b3_1']
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Sequence
+
+from nn.module import Module
+from tinygrad_like import Value
+from tinygrad_like.graph import cycle_collector_paused
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+
+
+def check_activation(name: str) -> str:
+    """Return ``name`` if it is a known activation, else raise ``ValueError`` listing them."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; valid ones are: {', '.join(ACTIVATIONS)}")
+    return name
+
+
+def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
+    """The inputs as Values labelled x1, x2, … (Values passed in keep their labels)."""
+    if isinstance(x, (Value, int, float)) or not hasattr(x, "__len__"):
+        raise ValueError(f"expected a list of {nin} inputs, got {type(x).__name__}: {x!r}")
+    if len(x) != nin:
+        raise ValueError(f"expected {nin} inputs, got {len(x)}")
+    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{k}") for k, xi in enumerate(x, 1)]
+
+
+class Neuron(Module):
+    r"""One neuron: a = g(z), z = Σ wᵢ·xᵢ + b (the blog's r, Nielsen's z).
+
+    ``activation`` is one of sigmoid, tanh, relu, linear (linear returns z
+    itself). Weights start uniform in [−1, 1] from ``random.Random(seed)``,
+    the bias at 0. ``layer`` and ``index`` only name the parameters.
+
+    >>> n = Neuron(2, seed=1)
+    >>> a = n([1.0, 2.0])
+    >>> n.z.label, a.label, [w.label for w in n.w], n.b.label
+    ('z2_1', 'a2_1', ['w2_1,1', 'w2_1,2'], 'b2_1')
+    >>> a.backward(); n.z.grad == a.data * (1 - a.data)    # δ = σ′(z) here
+    True
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        *,
+        seed: int | None = None,
+        layer: int = 2,
+        index: int = 1,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"Neuron(nin) must be a positive int, got {nin!r}")
+        self.activation = check_activation(activation)
+        rng = rng if rng is not None else random.Random(seed)
+        self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{layer}_{index},{k}") for k in range(1, nin + 1)]
+        self.b = Value(0.0, label=f"b{layer}_{index}")
+        self.z_label = f"z{layer}_{index}"
+        self.a_label = f"a{layer}_{index}"
+        self.z: Value | None = None
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def __call__(self, x: Sequence[float | Value]) -> Value:
+        xs = as_inputs(x, len(self.w))
+        z = Value.sum([*[wi * xi for wi, xi in zip(self.w, xs)], self.b])
+        z.label = self.z_label
+        self.z = z
+        if self.activation == "linear":
+            return z
+        a = getattr(z, self.activation)()
+        a.label = self.a_label
+        return a
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs; calling it returns their outputs as a list.
+
+    >>> layer = Layer(2, 3, seed=0)
+    >>> len(layer([0.5, -0.5])), len(layer.z)
+    (3, 3)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "sigmoid",
+        *,
+        seed: int | None = None,
+        layer: int = 2,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"Layer(nout) must be a positive int, got {nout!r}")
+        rng = rng if rng is not None else random.Random(seed)
+        self.neurons = [
+            Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)
+        ]
+        self.activation = activation
+
+    @property
+    def z(self) -> list[Value | None]:
+        """The neurons' last z, so ``[z.grad for z in layer.z]`` is the vector δ^l."""
+        return [n.z for n in self.neurons]
+
+    def __call__(self, x: Sequence[float | Value]) -> list[Value]:
+        xs = as_inputs(x, self.neurons[0].nin)
+        return [n(xs) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.neurons[0].nin}, {len(self.neurons)}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A fully-connected network: ``MLP(nin, nouts)`` has layers of sizes ``nouts``.
+
+    ``activation`` is used in every layer, ``output_activation`` in the last one
+    (``None``: the same as ``activation``, the documents' sigmoid network).
+    micrograd's classifier is ``MLP(2, [16, 16, 1], activation="relu",
+    output_activation="linear")``. Calling it returns a list of Values, or the
+    single Value when the last layer has one neuron.
+
+    >>> model = MLP(2, [2, 1], seed=0)
+    >>> y = model([1.0, 0.0]); y.label
+    'a3_1'
+    >>> len(model.parameters())
+    9
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        *,
+        seed: int | None = None,
+    ) -> None:
+        if not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"MLP(nin) must be a positive int, got {nin!r}")
+        if not nouts or not all(isinstance(n, int) and n >= 1 for n in nouts):
+            raise ValueError(f"MLP(nouts) must be a non-empty list of positive ints, got {nouts!r}")
+        check_activation(activation)
+        output_activation = check_activation(output_activation or activation)
+        rng = random.Random(seed)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                output_activation if i == len(nouts) - 1 else activation,
+                rng=rng,
+                layer=i + 2,
+            )
+            for i in range(len(nouts))
+        ]
+        self.activation = activation
+        self.output_activation = output_activation
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].neurons[0].nin
+
+    @property
+    def nouts(self) -> list[int]:
+        return [len(layer.neurons) for layer in self.layers]
+
+    def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
+        out: list[Value] = as_inputs(x, self.nin)
+        with cycle_collector_paused():  # the graph has no cycles: skip the collector's re-scans
+            for layer in self.layers:
+                out = layer(out)
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def save(self, path: str) -> None:
+        """Write the architecture, activations, labels and weights as JSON."""
+        from nn.saving import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path: str) -> MLP:
+        """Rebuild a model written by ``save``; a missing, truncated or mismatched file raises."""
+        from nn.saving import load
+
+        return load(path)
+
+    def to_torch(self):
+        """An equivalent ``torch.nn.Module`` (float64, input (batch, nin) → (batch, nout))."""
+        from nn.torch_bridge import to_torch
+
+        return to_torch(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r})"
+        )

@@ -1,0 +1,245 @@
+r"""The table of operations: the one place where an operation is defined.
+
+Each entry says three things about an op, side by side:
+
+- ``forward(*xs)``: the result *and* the local derivatives ∂out/∂xᵢ, computed
+  together from the operands' numbers: ``(out, (∂out/∂x₀, ∂out/∂x₁, …))``.
+- ``written``: how the result is written with its operands' names (``tanh({0})``).
+- ``rules``: each local derivative written with the operands' names
+  (``1 − tanh²({0})``), for explanations, derivations and drawings.
+
+``Value`` calls ``forward`` and stores the local derivatives on the new node;
+``backward()`` only multiplies them. So the chain rule is data, and adding an
+op is adding one entry here.
+
+>>> TABLE["tanh"].forward(0.0)
+(0.0, (1.0,))
+>>> TABLE["*"].rule(0, ["w", "x"])
+'x'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+Forward = Callable[..., "tuple[float, tuple[float, ...]]"]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation: its name, its forward pass with local derivatives, and its text.
+
+    ``arity`` is the number of operands, or ``None`` for an op that takes any
+    number of them (``sum``). ``prime`` is the short name of the derivative of
+    a one-operand op (``σ′({0})``), as the documents write g′(r).
+    """
+
+    name: str
+    arity: int | None
+    forward: Forward
+    written: str
+    rules: tuple[str, ...]
+    prime: str = ""
+
+    def write(self, names: list[str]) -> str:
+        """The result written with the operands' names: ``a + b``, ``tanh(m)``."""
+        if self.arity is None:
+            return " + ".join(names)
+        return self.written.format(*names)
+
+    def rule(self, index: int, names: list[str]) -> str:
+        """The local derivative ∂out/∂(operand ``index``) written with the operands' names."""
+        if self.arity is None:
+            return "1"
+        return self.rules[index].format(*names)
+
+
+class DomainError(ValueError):
+    """An operation was asked for a value where it is undefined (log of 0, 1/0, …)."""
+
+
+def _fmt(x: float) -> str:
+    """A number as a person writes it: 2 rather than 2.0, 0.5 as 0.5."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
+def _power(x: float, n: float) -> float:
+    """x**n in floats, with inf where the true value is too large to hold (as PyTorch does)."""
+    try:
+        return float(x**n)
+    except OverflowError:
+        return math.inf if x > 0 or float(n).is_integer() and n % 2 == 0 else -math.inf
+    except ZeroDivisionError:  # 0 ** negative: only reached for derivatives, e.g. d/dx x**0.5 at 0
+        return math.inf
+
+
+def _check_power(op: str, x: float, n: float) -> None:
+    if x == 0 and n < 0:
+        raise DomainError(f"{op}: 0 to the negative power {_fmt(n)} is undefined (division by zero)")
+    if x < 0 and not float(n).is_integer():
+        raise DomainError(
+            f"{op}: negative base {x!r} to the non-integer power {_fmt(n)} is not a real number; "
+            "use a positive base or an integer exponent"
+        )
+
+
+# ---- forward functions: result and local derivatives together -------------------------------
+
+
+def _add(a, b):
+    return a + b, (1.0, 1.0)
+
+
+def _sub(a, b):
+    return a - b, (1.0, -1.0)
+
+
+def _mul(a, b):
+    return a * b, (b, a)
+
+
+def _div(a, b):
+    if b == 0:
+        raise DomainError(f"/: division by zero ({a!r} / {b!r}); the divisor must be non-zero")
+    return a / b, (1.0 / b, -a / (b * b))
+
+
+def _neg(a):
+    return -a, (-1.0,)
+
+
+def _sum(*xs):
+    return float(sum(xs)), (1.0,) * len(xs)
+
+
+def _pow(a, b):
+    """a ** b with both sides Values: ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a."""
+    _check_power("**", a, b)
+    out = _power(a, b)
+    if a > 0:
+        d_b = out * math.log(a)
+    elif a == 0:
+        d_b = 0.0  # PyTorch's convention: the limit from the right for b > 0
+    else:
+        d_b = math.nan  # ln of a negative base: the exponent's derivative is not real
+    return out, (b * _power(a, b - 1) if b != 0 else 0.0, d_b)
+
+
+def _exp(a):
+    try:
+        out = math.exp(a)
+    except OverflowError:
+        out = math.inf
+    return out, (out,)
+
+
+def _log(a):
+    if a <= 0:
+        raise DomainError(f"log: log of {a!r} is undefined; log needs a positive number")
+    return math.log(a), (1.0 / a,)
+
+
+def _tanh(a):
+    t = math.tanh(a)
+    return t, (1.0 - t * t,)
+
+
+def _sigmoid(a):
+    # Two forms, so that exp never overflows: for a ≥ 0, exp(−a) ≤ 1; for a < 0, exp(a) < 1.
+    if a >= 0:
+        s = 1.0 / (1.0 + math.exp(-a))
+    else:
+        e = math.exp(a)
+        s = e / (1.0 + e)
+    return s, (s * (1.0 - s),)
+
+
+def _relu(a):
+    # The trap: relu has no derivative at exactly 0. We take 0 there, as PyTorch does.
+    return (a, (1.0,)) if a > 0 else (0.0, (0.0,))
+
+
+def _abs(a):
+    # |a| has no derivative at 0 either; sign(0) = 0, as PyTorch does.
+    return abs(a), (1.0 if a > 0 else -1.0 if a < 0 else 0.0,)
+
+
+def _sqrt(a):
+    if a < 0:
+        raise DomainError(f"sqrt: square root of {a!r} is not a real number; sqrt needs a ≥ 0")
+    out = math.sqrt(a)
+    return out, (0.5 / out if out > 0 else math.inf,)
+
+
+TABLE: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("+", 2, _add, "{0} + {1}", ("1", "1")),
+        Op("-", 2, _sub, "{0} − {1}", ("1", "−1")),
+        Op("*", 2, _mul, "{0}·{1}", ("{1}", "{0}")),
+        Op("/", 2, _div, "{0}/{1}", ("1/{1}", "−{0}/{1}²")),
+        Op("neg", 1, _neg, "−{0}", ("−1",)),
+        Op("sum", None, _sum, "", ()),
+        Op("**", 2, _pow, "{0}^{1}", ("{1}·{0}^({1} − 1)", "{0}^{1}·ln {0}")),
+        Op("exp", 1, _exp, "exp({0})", ("exp({0})",), "exp({0})"),
+        Op("log", 1, _log, "log({0})", ("1/{0}",), "1/{0}"),
+        Op("tanh", 1, _tanh, "tanh({0})", ("1 − tanh²({0})",), "tanh′({0})"),
+        Op("sigmoid", 1, _sigmoid, "σ({0})", ("σ({0})·(1 − σ({0}))",), "σ′({0})"),
+        Op("relu", 1, _relu, "relu({0})", ("[{0} > 0]",), "relu′({0})"),
+        Op("abs", 1, _abs, "|{0}|", ("sign({0})",), "sign({0})"),
+        Op("sqrt", 1, _sqrt, "√{0}", ("1/(2·√{0})",), "1/(2·√{0})"),
+    )
+}
+
+
+@lru_cache(maxsize=256)
+def power_by(n: float) -> Op:
+    """The op x ** n for a fixed number n: ∂/∂x = n·x^(n−1). Its name is ``**n`` (``**2``).
+
+    >>> power_by(2).forward(3.0)
+    (9.0, (6.0,))
+    >>> power_by(2).rule(0, ["x"])
+    '2·x'
+    """
+    name = f"**{_fmt(n)}"
+
+    def forward(a):
+        _check_power(name, a, n)
+        return _power(a, n), (n * _power(a, n - 1) if n != 0 else 0.0,)
+
+    if n == 2:
+        rule = "2·{0}"
+    elif n == 1:
+        rule = "1"
+    elif n == 0:
+        rule = "0"
+    else:
+        m = _fmt(n - 1)
+        rule = f"{_fmt(n)}·{{0}}^{m if n - 1 >= 0 else '(' + m + ')'}"
+    written = f"{{0}}^{_fmt(n)}" if n >= 0 else f"{{0}}^({_fmt(n)})"
+    return Op(name, 1, forward, written, (rule,))
+
+
+def lookup(name: str) -> Op:
+    """The table entry for an op name as stored on a node (``"tanh"``, ``"**2"``).
+
+    >>> lookup("**0.5").name
+    '**0.5'
+    >>> lookup("cosh")
+    Traceback (most recent call last):
+    ...
+    KeyError: "no operation named 'cosh' in the table; known: +, -, *, /, neg, sum, **, exp, log, tanh, sigmoid, relu, abs, sqrt, **n"
+    """
+    op = TABLE.get(name)
+    if op is not None:
+        return op
+    if name.startswith("**") and len(name) > 2:
+        try:
+            return power_by(float(name[2:]))
+        except ValueError:
+            pass
+    known = ", ".join([*TABLE, "**n"])
+    raise KeyError(f"no operation named {name!r} in the table; known: {known}")

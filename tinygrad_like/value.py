@@ -1,0 +1,278 @@
+r"""Value: one number in a computation graph, with the chain rule stored on it as data.
+
+A Value holds ``data`` (the number), ``grad`` (∂root/∂self after ``backward()``),
+a ``label`` and, when an operation produced it, the ``op`` name, its operand
+Values (``children``) and the local derivatives ∂self/∂child (``local_grads``),
+computed at the forward values by the table in ``ops``. Nothing else: no
+closures, so a graph has no reference cycles and frees itself.
+
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w"); b = Value(1.0, label="b")
+>>> n = x * w + b
+>>> n.op, n.data, [c.label for c in n.children], n.local_grads
+('+', -5.0, ['', 'b'], (1.0, 1.0))
+"""
+
+from __future__ import annotations
+
+import numbers
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
+from tinygrad_like import graph
+from tinygrad_like.ops import TABLE, Op, power_by
+
+_ADD, _SUB, _MUL, _DIV = TABLE["+"], TABLE["-"], TABLE["*"], TABLE["/"]
+_NEG, _SUM, _POW = TABLE["neg"], TABLE["sum"], TABLE["**"]
+
+
+class _GradMode:
+    """Whether operations record the graph. ``no_grad()`` switches it off for a while."""
+
+    recording = True
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block operations compute numbers only and record no graph.
+
+    Their results are leaves (``op == ""``, ``children == ()``): fast evaluation,
+    for example of a model's accuracy, that ``backward()`` will not walk into.
+
+    >>> a = Value(3.0)
+    >>> with no_grad():
+    ...     b = a * a
+    >>> b.data, b.op, b.children
+    (9.0, '', ())
+    """
+    before = _GradMode.recording
+    _GradMode.recording = False
+    try:
+        yield
+    finally:
+        _GradMode.recording = before
+
+
+def _is_real(x: object) -> bool:
+    """True for int, float, bool, fractions and numpy's real scalars; False for anything else."""
+    if isinstance(x, (float, int)):
+        return True
+    if isinstance(x, numbers.Real):
+        return True
+    # numpy.bool_ is not registered as numbers.Real; accept numpy scalars of kind b, i, u, f.
+    dtype = getattr(x, "dtype", None)
+    return getattr(x, "shape", None) == () and getattr(dtype, "kind", "") in "biuf" and dtype is not None
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that it can be differentiated.
+
+    ``Value(data, label="")``: ``data`` must be a real number (int, float, bool,
+    or a numpy scalar); anything else raises ``TypeError``.
+
+    >>> Value(2)
+    Value(data=2.0, grad=0.0)
+    >>> Value("2")
+    Traceback (most recent call last):
+    ...
+    TypeError: Value(data) needs a real number (int, float, bool or a numpy scalar), got str: '2'
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "children", "local_grads")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if type(data) is not float:
+            if isinstance(data, Value) or not _is_real(data):
+                hint = " (it is already a Value: use it directly)" if isinstance(data, Value) else ""
+                raise TypeError(
+                    "Value(data) needs a real number (int, float, bool or a numpy scalar), "
+                    f"got {type(data).__name__}: {data!r}{hint}"
+                )
+            data = float(data)
+        if not isinstance(label, str):
+            raise TypeError(f"Value(label) must be a str, got {type(label).__name__}: {label!r}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.children: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+
+    def __repr__(self) -> str:
+        label = f"label={self.label!r}, " if self.label else ""
+        return f"Value({label}data={self.data!r}, grad={self.grad!r})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # ---- the chain rule ---------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill ``grad`` on every node reachable from this one: ∂self/∂node.
+
+        One generic loop over the nodes in reverse topological order; no
+        recursion, so graphs of any depth work. The semantics:
+
+        - this node's (the root's) grad is seeded with 1.0;
+        - interior nodes hold ∂root/∂node from the latest pass: a second call
+          gives the same numbers, not twice them;
+        - leaves *accumulate* across calls, as in PyTorch, until zeroed
+          (``nn`` modules' ``zero_grad()``, or ``leaf.grad = 0.0``);
+        - a node used several times (``a + a``, diamonds) gets the sum over its paths.
+
+        >>> a = Value(3.0, label="a")
+        >>> y = a * a + a
+        >>> y.backward(); a.grad       # 2a + 1
+        7.0
+        >>> y.backward(); a.grad       # leaves accumulate
+        14.0
+        """
+        graph.backward(self)
+
+    # ---- operators: each one is a table entry applied to the operands ------------------------
+
+    def __add__(self, other):  # self + other
+        return _binary(_ADD, self, other)
+
+    def __radd__(self, other):  # other + self
+        return _binary(_ADD, other, self)
+
+    def __sub__(self, other):  # self - other
+        return _binary(_SUB, self, other)
+
+    def __rsub__(self, other):  # other - self
+        return _binary(_SUB, other, self)
+
+    def __mul__(self, other):  # self * other
+        return _binary(_MUL, self, other)
+
+    def __rmul__(self, other):  # other * self
+        return _binary(_MUL, other, self)
+
+    def __truediv__(self, other):  # self / other
+        return _binary(_DIV, self, other)
+
+    def __rtruediv__(self, other):  # other / self
+        return _binary(_DIV, other, self)
+
+    def __neg__(self):  # -self
+        return apply(_NEG, self)
+
+    def __pos__(self):  # +self
+        return self
+
+    def __pow__(self, other):  # self ** other
+        if isinstance(other, Value):
+            return apply(_POW, self, other)
+        if not _is_real(other):
+            return NotImplemented
+        return apply(power_by(float(other)), self)
+
+    def __rpow__(self, other):  # other ** self
+        return _binary(_POW, other, self)
+
+    def exp(self) -> Value:
+        r"""e^x; ∂/∂x = e^x. Overflows to inf, as PyTorch does."""
+        return apply(TABLE["exp"], self)
+
+    def log(self) -> Value:
+        r"""ln x for x > 0; ∂/∂x = 1/x."""
+        return apply(TABLE["log"], self)
+
+    def tanh(self) -> Value:
+        r"""tanh x; ∂/∂x = 1 − tanh²(x).
+
+        >>> round(Value(0.5).tanh().data, 6)
+        0.462117
+        """
+        return apply(TABLE["tanh"], self)
+
+    def sigmoid(self) -> Value:
+        r"""σ(x) = 1/(1 + e^−x); ∂/∂x = σ(x)(1 − σ(x)). Never overflows.
+
+        >>> Value(-1000).sigmoid()
+        Value(data=0.0, grad=0.0)
+        """
+        return apply(TABLE["sigmoid"], self)
+
+    def relu(self) -> Value:
+        r"""max(0, x); ∂/∂x = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
+        return apply(TABLE["relu"], self)
+
+    def abs(self) -> Value:
+        r"""|x|; ∂/∂x = sign(x) (0 at x = 0)."""
+        return apply(TABLE["abs"], self)
+
+    def __abs__(self) -> Value:
+        return self.abs()
+
+    def sqrt(self) -> Value:
+        r"""√x for x ≥ 0; ∂/∂x = 1/(2√x)."""
+        return apply(TABLE["sqrt"], self)
+
+    @staticmethod
+    def sum(values: Iterable[Value | float]) -> Value:
+        r"""Σ xᵢ as one node with one edge per term (∂/∂xᵢ = 1): the Σ of a neuron's input.
+
+        >>> Value.sum([Value(1.0), 2, Value(3.0)]).data
+        6.0
+        """
+        return apply(_SUM, *values)
+
+
+def _binary(op: Op, a: object, b: object):
+    """Apply a two-operand op where one side may be a plain number; other types are refused."""
+    if not isinstance(a, Value):
+        if not _is_real(a):
+            return NotImplemented
+        a = Value(a)
+    elif not isinstance(b, Value):
+        if not _is_real(b):
+            return NotImplemented
+        b = Value(b)
+    data, local_grads = op.forward(a.data, b.data)
+    if not _GradMode.recording:
+        return Value(data)
+    node = _new(Value)  # _node(), inlined: this is the hottest line of the engine
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.op = op.name
+    node.children = (a, b)
+    node.local_grads = local_grads
+    return node
+
+
+def apply(op: Op, *operands: Value | float) -> Value:
+    """Apply a table entry: compute result and local derivatives, record them on a new node.
+
+    The forward pass runs before any node is made, so an op that is undefined at
+    its input raises and leaves the graph as it was.
+
+    >>> from tinygrad_like.ops import TABLE
+    >>> apply(TABLE["log"], Value(0.0))
+    Traceback (most recent call last):
+    ...
+    tinygrad_like.ops.DomainError: log: log of 0.0 is undefined; log needs a positive number
+    """
+    children = tuple([x if isinstance(x, Value) else Value(x) for x in operands])
+    if op.arity is not None and len(children) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(children)}")
+    data, local_grads = op.forward(*[c.data for c in children])
+    if not _GradMode.recording:
+        return Value(data)
+    return _node(data, op.name, children, local_grads)
+
+
+_new = object.__new__
+
+
+def _node(data: float, op: str, children: tuple, local_grads: tuple) -> Value:
+    """A new interior node (no checks: the op's forward made these numbers)."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.op = op
+    node.children = children
+    node.local_grads = local_grads
+    return node
