@@ -22,7 +22,21 @@ from nn.optim import SGD
 from nn.train import History, accuracy, evaluate, fit
 
 __all__ = [
-    "MLP", "Layer", "Neuron", "Module", "SGD", "History", "fit", "evaluate", "accuracy",
-    "sum_squared_error", "quadratic_cost", "hinge_loss", "binary_cross_entropy", "cross_entropy",
-    "softmax", "data", "examples",
+    "MLP",
+    "Layer",
+    "Neuron",
+    "Module",
+    "SGD",
+    "History",
+    "fit",
+    "evaluate",
+    "accuracy",
+    "sum_squared_error",
+    "quadratic_cost",
+    "hinge_loss",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "softmax",
+    "data",
+    "examples",
 ]

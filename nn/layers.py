@@ -16,7 +16,7 @@ its output ``a2_1``. After ``backward()``, ``neuron.z.grad`` is δ^l_j = ∂C/�
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 from nn.module import Module
 from tinygrad_like import Value
@@ -43,6 +43,9 @@ def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
 
 class Neuron(Module):
     r"""One neuron: a = g(z), z = Σ wᵢ·xᵢ + b (the blog's r, Nielsen's z).
+
+    z is one ``weighted_sum`` node, so its edges carry ∂z/∂wᵢ = xᵢ and
+    ∂z/∂xᵢ = wᵢ: a drawing or derivation reads like the documents.
 
     ``activation`` is one of sigmoid, tanh, relu, linear (linear returns z
     itself). Weights start uniform in [−1, 1] from ``random.Random(seed)``,
@@ -82,7 +85,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
         xs = as_inputs(x, len(self.w))
-        z = Value.sum([*[wi * xi for wi, xi in zip(self.w, xs)], self.b])
+        z = Value.weighted_sum(self.w, xs, self.b)
         z.label = self.z_label
         self.z = z
         if self.activation == "linear":
@@ -119,9 +122,7 @@ class Layer(Module):
         if not isinstance(nout, int) or nout < 1:
             raise ValueError(f"Layer(nout) must be a positive int, got {nout!r}")
         rng = rng if rng is not None else random.Random(seed)
-        self.neurons = [
-            Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)
-        ]
+        self.neurons = [Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)]
         self.activation = activation
 
     @property

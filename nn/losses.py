@@ -12,7 +12,7 @@ a one-element list). Each returns one Value.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from tinygrad_like import Value
 

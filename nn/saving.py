@@ -75,7 +75,9 @@ def load(path: str):
             if not isinstance(neuron, dict) or not isinstance(neuron.get("w"), list):
                 raise _fail(path, f"neuron {j} of layer {i + 2} has no weights")
             if len(neuron["w"]) != sizes[i]:
-                raise _fail(path, f"neuron {j} of layer {i + 2} has {len(neuron['w'])} weights, expected {sizes[i]}")
+                raise _fail(
+                    path, f"neuron {j} of layer {i + 2} has {len(neuron['w'])} weights, expected {sizes[i]}"
+                )
 
     model = MLP(nin, nouts, state["activation"], state["output_activation"], seed=0)
     for i, (layer, stored) in enumerate(zip(model.layers, layers)):

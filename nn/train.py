@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from nn.losses import LOSSES, sum_squared_error
 from nn.module import Module
@@ -78,8 +78,13 @@ def _progress(iterable, enabled: bool, total: int):
     return tqdm(iterable, total=total, desc="epochs", unit="epoch", file=sys.stderr, leave=True)
 
 
-def evaluate(model: Module, X: Sequence, Y: Sequence, loss: Callable = sum_squared_error,
-             metric: Callable | None = None) -> tuple[float, float | None]:
+def evaluate(
+    model: Module,
+    X: Sequence,
+    Y: Sequence,
+    loss: Callable = sum_squared_error,
+    metric: Callable | None = None,
+) -> tuple[float, float | None]:
     """The loss (and metric) on a data set, computed without recording a graph."""
     with no_grad():
         outputs = [model(x) for x in X]

@@ -8,8 +8,9 @@
 (-0.000545, 0.000363, 0.000182)
 """
 
+from tinygrad_like.check import gradcheck, numerical_grad
 from tinygrad_like.graph import topological_order
 from tinygrad_like.value import Value, no_grad
 
-__all__ = ["Value", "no_grad", "topological_order"]
+__all__ = ["Value", "no_grad", "topological_order", "gradcheck", "numerical_grad"]
 __version__ = "0.1.0"

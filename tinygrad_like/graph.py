@@ -9,8 +9,9 @@ the same order (drawings and step tables reproduce).
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tinygrad_like.value import Value

@@ -21,9 +21,9 @@ op is adding one entry here.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 Forward = Callable[..., "tuple[float, tuple[float, ...]]"]
 
@@ -46,14 +46,21 @@ class Op:
 
     def write(self, names: list[str]) -> str:
         """The result written with the operands' names: ``a + b``, ``tanh(m)``."""
-        if self.arity is None:
+        if self.name == "sum":
             return " + ".join(names)
+        if self.name == "weighted_sum":
+            terms = [f"{names[i]}·{names[i + 1]}" for i in range(0, len(names) - 1, 2)]
+            return " + ".join(terms + names[len(names) - len(names) % 2 :])
         return self.written.format(*names)
 
     def rule(self, index: int, names: list[str]) -> str:
         """The local derivative ∂out/∂(operand ``index``) written with the operands' names."""
-        if self.arity is None:
+        if self.name == "sum":
             return "1"
+        if self.name == "weighted_sum":  # operands w1, x1, w2, x2, …, b: ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
+            if index == len(names) - 1 and len(names) % 2:
+                return "1"
+            return names[index + 1] if index % 2 == 0 else names[index - 1]
         return self.rules[index].format(*names)
 
 
@@ -104,7 +111,8 @@ def _mul(a, b):
 def _div(a, b):
     if b == 0:
         raise DomainError(f"/: division by zero ({a!r} / {b!r}); the divisor must be non-zero")
-    return a / b, (1.0 / b, -a / (b * b))
+    out = a / b
+    return out, (1.0 / b, -out / b)  # −a/b² written as −(a/b)/b: x/x gives exactly 0
 
 
 def _neg(a):
@@ -113,6 +121,20 @@ def _neg(a):
 
 def _sum(*xs):
     return float(sum(xs)), (1.0,) * len(xs)
+
+
+def _weighted_sum(*xs):
+    """w₁·x₁ + w₂·x₂ + … + b from operands (w₁, x₁, w₂, x₂, …, b): a neuron's z in one node."""
+    pairs = len(xs) - len(xs) % 2
+    ws, inputs = xs[0:pairs:2], xs[1:pairs:2]
+    local = list(xs)
+    local[0:pairs:2] = inputs  # ∂z/∂wᵢ = xᵢ  (Nielsen's BP4: ∂C/∂w_jk = a_k·δ_j)
+    local[1:pairs:2] = ws  # ∂z/∂xᵢ = wᵢ  (the weight the error signal flows back along)
+    out = sum(map(float.__mul__, ws, inputs), 0.0)
+    if pairs < len(xs):
+        out += xs[-1]
+        local[-1] = 1.0  # ∂z/∂b = 1  (BP3: ∂C/∂b = δ)
+    return out, tuple(local)
 
 
 def _pow(a, b):
@@ -183,6 +205,7 @@ TABLE: dict[str, Op] = {
         Op("/", 2, _div, "{0}/{1}", ("1/{1}", "−{0}/{1}²")),
         Op("neg", 1, _neg, "−{0}", ("−1",)),
         Op("sum", None, _sum, "", ()),
+        Op("weighted_sum", None, _weighted_sum, "", ()),
         Op("**", 2, _pow, "{0}^{1}", ("{1}·{0}^({1} − 1)", "{0}^{1}·ln {0}")),
         Op("exp", 1, _exp, "exp({0})", ("exp({0})",), "exp({0})"),
         Op("log", 1, _log, "log({0})", ("1/{0}",), "1/{0}"),
@@ -231,7 +254,7 @@ def lookup(name: str) -> Op:
     >>> lookup("cosh")
     Traceback (most recent call last):
     ...
-    KeyError: "no operation named 'cosh' in the table; known: +, -, *, /, neg, sum, **, exp, log, tanh, sigmoid, relu, abs, sqrt, **n"
+    KeyError: "no operation named 'cosh' in the table; known: +, -, *, /, neg, sum, ..."
     """
     op = TABLE.get(name)
     if op is not None:

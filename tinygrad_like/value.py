@@ -15,14 +15,14 @@ closures, so a graph has no reference cycles and frees itself.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
 
 from tinygrad_like import graph
 from tinygrad_like.ops import TABLE, Op, power_by
 
 _ADD, _SUB, _MUL, _DIV = TABLE["+"], TABLE["-"], TABLE["*"], TABLE["/"]
-_NEG, _SUM, _POW = TABLE["neg"], TABLE["sum"], TABLE["**"]
+_NEG, _SUM, _POW, _WSUM = TABLE["neg"], TABLE["sum"], TABLE["**"], TABLE["weighted_sum"]
 
 
 class _GradMode:
@@ -217,6 +217,30 @@ class Value:
         6.0
         """
         return apply(_SUM, *values)
+
+    @staticmethod
+    def weighted_sum(
+        weights: Iterable[Value | float], inputs: Iterable[Value | float], bias: Value | float | None = None
+    ) -> Value:
+        r"""z = Σ wᵢ·xᵢ + b as one node: a neuron's input (the blog's r, Nielsen's z).
+
+        Its operands are w₁, x₁, w₂, x₂, …, b and its local derivatives are
+        ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1: BP4, the back-flow of δ, and BP3.
+
+        >>> w, x, b = Value(2.0, label="w"), Value(3.0, label="x"), Value(1.0, label="b")
+        >>> z = Value.weighted_sum([w], [x], b)
+        >>> z.data, z.local_grads
+        (7.0, (3.0, 2.0, 1.0))
+        """
+        weights, inputs = list(weights), list(inputs)
+        if len(weights) != len(inputs):
+            raise ValueError(
+                f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; they must match"
+            )
+        operands = [v for pair in zip(weights, inputs) for v in pair]
+        if bias is not None:
+            operands.append(bias)
+        return apply(_WSUM, *operands)
 
 
 def _binary(op: Op, a: object, b: object):

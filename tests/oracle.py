@@ -1,0 +1,95 @@
+"""Build the same expression twice: with tinygrad_like Values and with float64 PyTorch tensors.
+
+A program is a list of instructions (op, operand references); a reference is either an
+index into the nodes built so far (reuse makes diamonds) or a constant number.
+"""
+
+import math
+
+import torch
+
+from tinygrad_like import Value
+from tinygrad_like.ops import DomainError
+
+UNARY = ["neg", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "**2", "**3", "**-1", "**0.5"]
+BINARY = ["+", "-", "*", "/", "**"]
+NARY = ["sum", "weighted_sum"]
+
+
+def ours(op, xs):
+    if op in BINARY:
+        a, b = xs
+        return {
+            "+": lambda: a + b,
+            "-": lambda: a - b,
+            "*": lambda: a * b,
+            "/": lambda: a / b,
+            "**": lambda: a**b,
+        }[op]()
+    if op == "sum":
+        return Value.sum(xs)
+    if op == "weighted_sum":
+        n = len(xs) // 2
+        return Value.weighted_sum(xs[0 : 2 * n : 2], xs[1 : 2 * n : 2], xs[-1] if len(xs) % 2 else None)
+    (a,) = xs
+    if op == "neg":
+        return -a
+    if op.startswith("**"):
+        return a ** float(op[2:])
+    return getattr(a, op)()
+
+
+def theirs(op, xs):
+    if op in BINARY:
+        a, b = xs
+        if op == "**":
+            return torch.pow(a, b)
+        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+    if op == "sum":
+        return torch.stack([torch.as_tensor(x, dtype=torch.float64) for x in xs]).sum()
+    if op == "weighted_sum":
+        n = len(xs) // 2
+        total = sum(xs[2 * i] * xs[2 * i + 1] for i in range(n))
+        return total + xs[-1] if len(xs) % 2 else total
+    (a,) = xs
+    if op == "neg":
+        return -a
+    if op.startswith("**"):
+        return a ** float(op[2:])
+    return {
+        "exp": torch.exp,
+        "log": torch.log,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "relu": torch.relu,
+        "abs": torch.abs,
+        "sqrt": torch.sqrt,
+    }[op](a)
+
+
+def run_both(leaves, program, limit=1e6):
+    """Interpret ``program`` with Values and with tensors; instructions that are undefined or
+    overflow at these numbers are skipped in both. Returns (our nodes, torch nodes, leaf pairs)."""
+    ours_leaves = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
+    torch_leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
+    our_nodes, torch_nodes = list(ours_leaves), list(torch_leaves)
+    for op, refs in program:
+        our_args = [our_nodes[r % len(our_nodes)] if isinstance(r, int) else r for r in refs]
+        torch_args = [torch_nodes[r % len(torch_nodes)] if isinstance(r, int) else r for r in refs]
+        if all(not isinstance(a, Value) for a in our_args):
+            continue  # an op on constants only is not part of the graph
+        if op in BINARY and not isinstance(our_args[0], Value) and op == "**":
+            continue
+        try:
+            out = ours(op, our_args)
+        except DomainError:
+            continue
+        if not math.isfinite(out.data) or abs(out.data) > limit:
+            continue
+        if not all(math.isfinite(g) and abs(g) < limit for g in out.local_grads):
+            continue
+        if op in BINARY and not isinstance(torch_args[0], torch.Tensor):
+            torch_args[0] = torch.tensor(torch_args[0], dtype=torch.float64)
+        our_nodes.append(out)
+        torch_nodes.append(theirs(op, torch_args))
+    return our_nodes, torch_nodes, list(zip(ours_leaves, torch_leaves))
