@@ -1,0 +1,337 @@
+r"""Drawings of computation graphs and networks, built as DOT with the ``graphviz`` package.
+
+``draw_dot(root)`` draws every node reachable from ``root``: one box per Value
+(label | data | grad), one small node per operation between its operands and its
+result, edges in the direction of the forward pass; with ``show_local=True``
+each edge carries its local derivative ∂out/∂child. ``draw_network(model)`` draws
+an ``nn`` model as the documents' figures do: circles by layer, weights on edges.
+
+Node ids come from the traversal order and every label is HTML-escaped, so the
+same graph always gives the same DOT text and no label can break it.
+
+>>> from tinygrad_like import Value
+>>> x = Value(2.0, label="x"); y = (x * 3).tanh(); y.label = "y"
+>>> d = draw_dot(y)
+>>> d.source.count("->"), "data 2.0000" in d.source
+(4, True)
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import graphviz
+
+from tinygrad_like.graph import topological_order
+from tinygrad_like.render import render
+from tinygrad_like.value import Value
+
+SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−", "sum": "Σ", "weighted_sum": "Σ w·x + b", "sigmoid": "σ"}
+ACTIVATION_OPS = ("sigmoid", "tanh", "relu")
+HIGHLIGHT = "#ffd54f"
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+FLOW = "#d62728"
+
+
+def fmt(x: float, precision: int = 4) -> str:
+    """A number at a fixed precision, switching to scientific notation where that would hide it.
+
+    >>> fmt(2.0), fmt(-0.000545), fmt(123456.0), fmt(0.0), fmt(float("inf"))
+    ('2.0000', '-5.450e-04', '1.235e+05', '0.0000', 'inf')
+    """
+    if not math.isfinite(x):
+        return str(x)
+    if x != 0 and (abs(x) < 10**-precision or abs(x) >= 1e5):
+        return f"{x:.{precision - 1}e}"
+    return f"{x:.{precision}f}"
+
+
+def esc(text: str, record: bool = False) -> str:
+    r"""Text made safe inside a quoted DOT label: &, backslashes, quotes and newlines escaped, and in
+    a record field also the characters records give meaning to ({ } | < >).
+
+    >>> print(esc('a "b" {c}|<d> \\', record=True))
+    a \"b\" \{c\}\|\<d\> \\\\
+    """
+    text = text.replace("&", "&amp;")  # Graphviz decodes entities even in plain labels
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
+    if record:
+        for ch in "{}|<>":
+            text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def label(text: str) -> str:
+    """A label the graphviz package passes through as it is (never taken for HTML)."""
+    return graphviz.nohtml(text)
+
+
+def name_of(v: Value, precision: int = 4) -> str:
+    """What to call a node: its label, or for an unlabelled constant its number."""
+    if v.label:
+        return v.label
+    if not v.children:
+        return f"{v.data:g}"
+    return ""
+
+
+class Drawing:
+    """A drawing: ``.source`` (DOT text), ``.graph`` (the ``graphviz.Digraph``), ``svg()``, ``save()``.
+
+    Displays inline in Jupyter as SVG, rendered by the system Graphviz or in-process.
+    """
+
+    def __init__(self, graph: graphviz.Digraph) -> None:
+        self.graph = graph
+
+    @property
+    def source(self) -> str:
+        """The DOT text."""
+        return self.graph.source
+
+    def svg(self, engine: str = "auto") -> str:
+        """The drawing as SVG text."""
+        return render(self.source, "svg", engine).decode("utf-8")
+
+    def save(self, path: str | Path, engine: str = "auto") -> Path:
+        """Write the drawing; the format comes from the extension (.svg, .png, .pdf, .dot)."""
+        path = Path(path)
+        fmt = path.suffix.lstrip(".").lower()
+        if fmt in ("dot", "gv"):
+            path.write_text(self.source, encoding="utf-8")
+            return path
+        if not fmt:
+            raise ValueError(f"save: {str(path)!r} has no extension; use .svg, .png, .pdf or .dot")
+        data = render(self.source, fmt, engine)
+        path.write_bytes(data)
+        return path
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"image/svg+xml": self.svg()}
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def __repr__(self) -> str:
+        return f"<Drawing: {self.source.count(' [label=')} nodes and edges; .source, .svg(), .save(path)>"
+
+
+def _value_label(
+    v: Value, grad: float, show_grad: bool, precision: int, extra: str = "", rankdir="LR"
+) -> str:
+    """A record: { label | data … | grad … }, across the edge direction."""
+    fields = [esc(name_of(v), record=True)] if name_of(v) else []
+    fields.append(f"data {fmt(v.data, precision)}")
+    if show_grad:
+        fields.append(f"grad {fmt(grad, precision)}")
+    if extra:
+        fields.append(esc(extra, record=True))
+    text = " | ".join(fields)
+    return label(f"{{ {text} }}" if rankdir in ("TB", "BT") else text)
+
+
+def _neurons(model, nodes: set[Value]) -> list[tuple[int, int, set[Value], Value, Value]]:
+    """For each neuron of ``model`` whose last z is in the graph: (layer, index, members, z, output)."""
+    parents: dict[Value, Value] = {}
+    for v in nodes:
+        if v.op in ACTIVATION_OPS and len(v.children) == 1:
+            parents[v.children[0]] = v
+    found = []
+    for li, layer in enumerate(getattr(model, "layers", []), 2):
+        for j, neuron in enumerate(layer.neurons, 1):
+            z = neuron.z
+            if z is None or z not in nodes:
+                continue
+            out = parents.get(z, z)
+            found.append((li, j, {*neuron.parameters(), z, out}, z, out))
+    return found
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local: bool = False,
+    highlight: Iterable[Value] = (),
+    *,
+    model=None,
+    collapse: bool = False,
+    precision: int = 4,
+    highlight_edges: Iterable[tuple[Value, Value]] = (),
+    grads: Mapping[Value, float] | None = None,
+    title: str = "",
+) -> Drawing:
+    r"""Draw every node reachable from ``root``.
+
+    - ``show_local``: write ∂out/∂child on each edge.
+    - ``highlight``: Values to emphasise; ``highlight_edges``: (node, child) pairs whose
+      edges to draw in red (the step-through frames use both).
+    - ``model``: an ``nn`` model; its neurons are grouped in clusters by layer and neuron,
+      and ``collapse=True`` draws each neuron as one node (data, grad and δ = z.grad).
+    - ``grads``: numbers to show instead of each node's ``grad`` (frames of a backward pass).
+
+    >>> from tinygrad_like import Value
+    >>> a = Value(1.5, label="a"); b = (a * a); b.label = "b"; b.backward()
+    >>> print(draw_dot(b, show_local=True).source)      # doctest: +ELLIPSIS
+    digraph {
+    ...
+        v0 -> v1_op [label=1.5000]
+        v0 -> v1_op [label=1.5000]
+    ...
+    """
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value to draw from, got {type(root).__name__}")
+    order = topological_order(root)
+    ids = {v: f"v{i}" for i, v in enumerate(order)}
+    marked = set(highlight)
+    flowing = {(ids.get(p), ids.get(c)) for p, c in highlight_edges}
+    grad_of = (lambda v: grads.get(v, 0.0)) if grads is not None else (lambda v: v.grad)
+
+    g = graphviz.Digraph(
+        "computation",
+        graph_attr={"rankdir": rankdir, "label": label(esc(title)), "labelloc": "t"}
+        if title
+        else {"rankdir": rankdir},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+
+    neurons = _neurons(model, set(order)) if model is not None else []
+    cluster_of: dict[Value, tuple[int, int]] = {}
+    owner: dict[Value, str] = {}  # collapsed: each member drawn as its neuron's node
+    for li, j, members, _z, _out in neurons:
+        for m in members:
+            cluster_of.setdefault(m, (li, j))
+            if collapse:
+                owner.setdefault(m, f"n{li}_{j}")
+    clusters: dict[tuple[int, int] | int, graphviz.Digraph] = {}
+
+    def home(key: tuple[int, int] | None) -> graphviz.Digraph:
+        if key is None:
+            return g
+        layer_key = key[0]
+        if layer_key not in clusters:
+            clusters[layer_key] = graphviz.Digraph(
+                f"cluster_layer{layer_key}", graph_attr={"label": f"layer {layer_key}", "style": "rounded"}
+            )
+        if collapse:
+            return clusters[layer_key]
+        if key not in clusters:
+            clusters[key] = graphviz.Digraph(
+                f"cluster_{key[0]}_{key[1]}",
+                graph_attr={"label": f"neuron {key[1]}", "style": "dashed", "color": "gray60"},
+            )
+        return clusters[key]
+
+    def node_id(v: Value) -> str:
+        return owner.get(v, ids[v])
+
+    for li, j, _members, z, out in neurons if collapse else []:
+        name = out.label or f"neuron {li},{j}"
+        extra = f"δ {fmt(grad_of(z), precision)}" if show_grad else ""
+        shadow = Value(out.data, label=name)
+        home((li, j)).node(
+            f"n{li}_{j}",
+            label=_value_label(shadow, grad_of(out), show_grad, precision, extra, rankdir),
+            shape="record",
+            style="rounded",
+        )
+        inputs = [c for c in z.children if c not in _members]
+        for c in inputs:
+            g.edge(node_id(c), f"n{li}_{j}")
+
+    for v in order:
+        if v in owner:
+            continue
+        vid = ids[v]
+        attrs = {"style": "filled", "fillcolor": HIGHLIGHT} if v in marked else {}
+        home(cluster_of.get(v)).node(
+            vid,
+            label=_value_label(v, grad_of(v), show_grad, precision, rankdir=rankdir),
+            shape="record",
+            **attrs,
+        )
+        if not v.children:
+            continue
+        op_id = f"{vid}_op"
+        home(cluster_of.get(v)).node(
+            op_id,
+            label=label(esc(SYMBOLS.get(v.op, v.op))),
+            shape="ellipse",
+            width="0.3",
+            height="0.3",
+            margin="0.02",
+        )
+        flow = (vid, None) in flowing or any((vid, ids[c]) in flowing for c in v.children)
+        g.edge(op_id, vid, **({"color": FLOW, "penwidth": "2"} if flow else {}))
+        for c, local in zip(v.children, v.local_grads):
+            attrs = {}
+            if show_local:
+                attrs["label"] = label(fmt(local, precision))
+            if (vid, ids[c]) in flowing:
+                attrs.update(color=FLOW, penwidth="2", fontcolor=FLOW)
+            g.edge(node_id(c), op_id, **attrs)
+
+    for key in sorted(clusters, key=lambda k: (k, 0) if isinstance(k, int) else k):
+        if isinstance(key, tuple):
+            clusters[key[0]].subgraph(clusters[key])
+    for key in sorted(k for k in clusters if isinstance(k, int)):
+        g.subgraph(clusters[key])
+    return Drawing(g)
+
+
+def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str = "LR") -> Drawing:
+    r"""The network view of an ``nn`` model, as in the documents' figures.
+
+    Inputs and neurons are circles by layer; each edge carries its weight's label
+    and value (and ∂/∂w after backward); each neuron shows its output's label and bias.
+
+    >>> from nn import examples
+    >>> src = draw_network(examples.three_layer(seed=0)).source
+    >>> "w_x1,1" in src and "g(r_3)" in src and src.count("->") == 10
+    True
+    """
+    layers = getattr(model, "layers", None)
+    if not layers:
+        raise TypeError(f"draw_network needs an nn model with layers (MLP), got {type(model).__name__}")
+    g = graphviz.Digraph(
+        "network",
+        graph_attr={"rankdir": rankdir, "nodesep": "0.5", "ranksep": "1.6", "splines": "line"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "circle", "fixedsize": "false"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+    grads_known = show_grad and any(p.grad != 0.0 for p in model.parameters())
+    nin = len(layers[0].neurons[0].w)
+    previous = []
+    with g.subgraph(name="layer1") as s:
+        s.attr(rank="same")
+        for k in range(1, nin + 1):
+            s.node(f"x{k}", label=label(f"x{k}".translate(SUBSCRIPTS)), style="filled", fillcolor="#e3f2fd")
+            previous.append(f"x{k}")
+    for li, layer in enumerate(layers, 2):
+        current = []
+        with g.subgraph(name=f"layer{li}") as s:
+            s.attr(rank="same")
+            for j, neuron in enumerate(layer.neurons, 1):
+                nid = f"n{li}_{j}"
+                lines = [
+                    neuron.a_label,
+                    neuron.activation,
+                    f"{neuron.b.label} = {fmt(neuron.b.data, precision)}",
+                ]
+                if grads_known:
+                    lines.append(f"∂/∂b {fmt(neuron.b.grad, precision)}")
+                s.node(nid, label=label(esc("\n".join(lines))))
+                current.append(nid)
+        for j, neuron in enumerate(layer.neurons):
+            for k, w in enumerate(neuron.w):
+                text = f"{w.label} = {fmt(w.data, precision)}"
+                if grads_known:
+                    text += f"\n∂/∂w {fmt(w.grad, precision)}"
+                g.edge(previous[k], current[j], label=label(esc(text)))
+        previous = current
+    return Drawing(g)

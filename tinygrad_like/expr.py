@@ -1,0 +1,199 @@
+r"""A safe parser for the expressions the command line takes: ``tanh(x*w + b)``.
+
+The text is parsed with Python's ``ast`` and only this grammar is accepted:
+numbers, variable names, ``+ - * / **``, unary minus and plus, parentheses, and
+calls of the engine's functions with one argument. Nothing is ever evaluated by
+Python: the tree is walked here and each node becomes a Value operation.
+
+>>> root, leaves = build("tanh(x*w + b)", {"x": 2, "w": -3, "b": 1})
+>>> round(root.data, 6), sorted(leaves)
+(-0.999909, ['b', 'w', 'x'])
+>>> build("x.__class__", {"x": 1})
+Traceback (most recent call last):
+...
+tinygrad_like.expr.ExpressionError: not allowed: attribute access; ...
+"""
+
+from __future__ import annotations
+
+import ast
+
+from tinygrad_like.value import Value
+
+FUNCTIONS = ("tanh", "exp", "log", "sigmoid", "relu", "abs", "sqrt")
+GRAMMAR = "use numbers, variables, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in FUNCTIONS)
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_REFUSED = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "boolean operators",
+    ast.IfExp: "conditional expressions",
+    ast.NamedExpr: "assignment expressions",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.JoinedStr: "strings",
+    ast.Await: "await",
+    ast.Starred: "starred arguments",
+}
+
+
+class ExpressionError(ValueError):
+    """The expression is outside the grammar, or names something without a value.
+
+    ``column`` is the 1-based column it points at (0 when it concerns the whole text).
+    """
+
+    def __init__(self, message: str, text: str = "", column: int = 0) -> None:
+        self.text, self.column = text, column
+        super().__init__(message)
+
+    def pointer(self) -> str:
+        """The expression with a caret under the column, for a terminal."""
+        if not self.text or self.column < 1:
+            return ""
+        return f"  {self.text}\n  {' ' * (self.column - 1)}^"
+
+
+def _refuse(node: ast.AST, text: str, what: str) -> ExpressionError:
+    col = getattr(node, "col_offset", -1) + 1
+    return ExpressionError(f"not allowed: {what}; {GRAMMAR}", text, col)
+
+
+def parse(text: str) -> ast.expr:
+    """Parse and check ``text``; return the expression tree or raise ``ExpressionError``."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError(f"the expression is empty; {GRAMMAR}")
+    if len(text) > 10_000:
+        raise ExpressionError("the expression is longer than 10,000 characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        column = exc.offset or 0
+        raise ExpressionError(f"syntax error at column {column}: {exc.msg}", text.strip(), column) from None
+    _check(tree.body, text.strip())
+    return tree.body
+
+
+def _check(node: ast.AST, text: str) -> None:
+    """Walk the tree (iteratively: deep nesting cannot overflow) refusing anything outside the grammar."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BinOp):
+            if type(n.op) not in _BINARY:
+                raise _refuse(n, text, f"the operator {type(n.op).__name__}")
+            stack += [n.left, n.right]
+        elif isinstance(n, ast.UnaryOp):
+            if not isinstance(n.op, (ast.USub, ast.UAdd)):
+                raise _refuse(n, text, f"the operator {type(n.op).__name__}")
+            stack.append(n.operand)
+        elif isinstance(n, ast.Constant):
+            if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
+                what = "strings" if isinstance(n.value, (str, bytes)) else f"the constant {n.value!r}"
+                raise _refuse(n, text, what)
+        elif isinstance(n, ast.Name):
+            if n.id in FUNCTIONS:
+                raise _refuse(n, text, f"using the function {n.id} without calling it")
+        elif isinstance(n, ast.Call):
+            if not isinstance(n.func, ast.Name):
+                raise _refuse(n.func, text, "calling anything but a function name")
+            if n.func.id not in FUNCTIONS:
+                raise ExpressionError(
+                    f"unknown function {n.func.id!r}; known functions: {', '.join(FUNCTIONS)}",
+                    text,
+                    n.func.col_offset + 1,
+                )
+            if n.keywords:
+                raise _refuse(n.keywords[0].value, text, "keyword arguments")
+            if len(n.args) != 1:
+                raise ExpressionError(
+                    f"{n.func.id}() takes exactly one argument, got {len(n.args)}", text, n.col_offset + 1
+                )
+            stack.append(n.args[0])
+        else:
+            raise _refuse(n, text, _REFUSED.get(type(n), type(n).__name__))
+
+
+def variables(text: str) -> list[str]:
+    """The variable names in ``text``, in order of first appearance.
+
+    >>> variables("x*w + b + x")
+    ['x', 'w', 'b']
+    """
+    tree = parse(text)
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in FUNCTIONS]
+    return list(dict.fromkeys(n.id for n in sorted(names, key=lambda n: n.col_offset)))
+
+
+def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+    """Build the expression from Values: one leaf per variable (labelled by its name).
+
+    Returns the root and the leaves by name. A variable without a value raises
+    ``ExpressionError`` naming it; an op undefined at the values raises ``ValueError``.
+    """
+    tree = parse(text)
+    text = text.strip()
+    leaves: dict[str, Value] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and n.id not in FUNCTIONS and n.id not in values:
+            raise ExpressionError(
+                f"variable {n.id!r} has no value; give it one, e.g. --at {n.id}=1.0", text, n.col_offset + 1
+            )
+    for name in variables(text):
+        leaves[name] = Value(values[name], label=name)
+
+    # Post-order walk with an explicit stack: children are built before their parent.
+    built: dict[int, Value | float] = {}
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:
+        n, ready = stack.pop()
+        if isinstance(n, ast.Constant):
+            built[id(n)] = float(n.value)
+        elif isinstance(n, ast.Name):
+            built[id(n)] = leaves[n.id]
+        elif not ready:
+            stack.append((n, True))
+            parts = (
+                [n.left, n.right]
+                if isinstance(n, ast.BinOp)
+                else [n.operand]
+                if isinstance(n, ast.UnaryOp)
+                else n.args
+            )
+            stack += [(p, False) for p in parts]
+        elif isinstance(n, ast.BinOp):
+            a, b = built[id(n.left)], built[id(n.right)]
+            built[id(n)] = _apply_binary(_BINARY[type(n.op)], a, b)
+        elif isinstance(n, ast.UnaryOp):
+            a = built[id(n.operand)]
+            built[id(n)] = -a if isinstance(n.op, ast.USub) else a
+        else:
+            a = built[id(n.args[0])]
+            built[id(n)] = getattr(a if isinstance(a, Value) else Value(a), n.func.id)()
+    root = built[id(tree)]
+    if not isinstance(root, Value):
+        root = Value(root, label=text)
+    return root, leaves
+
+
+def _apply_binary(op: str, a: Value | float, b: Value | float) -> Value | float:
+    if not isinstance(a, Value) and not isinstance(b, Value):
+        a = Value(a)  # a constant expression still becomes a graph: 2*3 draws as one × node
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b
+    return a**b
