@@ -19,8 +19,8 @@ same graph always gives the same DOT text and no label can break it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import graphviz
 
