@@ -43,7 +43,7 @@ def fmt(x: float, precision: int = 4) -> str:
     """
     if not math.isfinite(x):
         return str(x)
-    if x != 0 and (abs(x) < 10**-precision or abs(x) >= 1e5):
+    if x != 0 and (abs(x) < 10 ** -(precision - 1) or abs(x) >= 1e5):
         return f"{x:.{precision - 1}e}"
     return f"{x:.{precision}f}"
 
@@ -53,7 +53,7 @@ def esc(text: str, record: bool = False) -> str:
     a record field also the characters records give meaning to ({ } | < >).
 
     >>> print(esc('a "b" {c}|<d> \\', record=True))
-    a \"b\" \{c\}\|\<d\> \\\\
+    a \"b\" \{c\}\|\<d\> \\
     """
     text = text.replace("&", "&amp;")  # Graphviz decodes entities even in plain labels
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
@@ -174,12 +174,9 @@ def draw_dot(
 
     >>> from tinygrad_like import Value
     >>> a = Value(1.5, label="a"); b = (a * a); b.label = "b"; b.backward()
-    >>> print(draw_dot(b, show_local=True).source)      # doctest: +ELLIPSIS
-    digraph {
-    ...
-        v0 -> v1_op [label=1.5000]
-        v0 -> v1_op [label=1.5000]
-    ...
+    >>> src = draw_dot(b, show_local=True).source
+    >>> src.count("v0 -> v1_op [label=1.5000]")     # a·a: two edges from a, each ∂(a·a)/∂a = a
+    2
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
