@@ -13,7 +13,7 @@ same graph always gives the same DOT text and no label can break it.
 >>> x = Value(2.0, label="x"); y = (x * 3).tanh(); y.label = "y"
 >>> d = draw_dot(y)
 >>> d.source.count("->"), "data 2.0000" in d.source
-(4, True)
+(5, True)
 """
 
 from __future__ import annotations
