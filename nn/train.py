@@ -160,5 +160,6 @@ def fit(
         if epoch_metric is not None:
             history.accuracy.append(epoch_metric)
         if progress:
-            bar.set_postfix(loss=f"{epoch_loss:.4f}", **({"acc": f"{epoch_metric:.3f}"} if metric else {}))
+            postfix = {"loss": f"{epoch_loss:.4f}", **({"acc": f"{epoch_metric:.3f}"} if metric else {})}
+            bar.set_postfix(postfix, refresh=False)  # shown at the bar's own pace, not on every epoch
     return history

@@ -67,9 +67,12 @@ def theirs(op, xs):
     }[op](a)
 
 
-def run_both(leaves, program, limit=1e6):
+def run_both(leaves, program, limit=1e6, kept=None):
     """Interpret ``program`` with Values and with tensors; instructions that are undefined or
-    overflow at these numbers are skipped in both. Returns (our nodes, torch nodes, leaf pairs)."""
+    overflow at these numbers are skipped in both. Returns (our nodes, torch nodes, leaf pairs).
+
+    ``kept``, a list, receives the instructions used, with operands resolved to node positions,
+    so that ``replay`` can rebuild the very same graph at other leaf values."""
     ours_leaves = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
     torch_leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
     our_nodes, torch_nodes = list(ours_leaves), list(torch_leaves)
@@ -90,6 +93,16 @@ def run_both(leaves, program, limit=1e6):
             continue
         if op in BINARY and not isinstance(torch_args[0], torch.Tensor):
             torch_args[0] = torch.tensor(torch_args[0], dtype=torch.float64)
+        if kept is not None:
+            kept.append((op, [our_nodes.index(a) if isinstance(a, Value) else a for a in our_args]))
         our_nodes.append(out)
         torch_nodes.append(theirs(op, torch_args))
     return our_nodes, torch_nodes, list(zip(ours_leaves, torch_leaves))
+
+
+def replay(leaves, kept):
+    """Rebuild the graph ``run_both`` built (its ``kept`` instructions) from other leaf Values."""
+    nodes = list(leaves)
+    for op, args in kept:
+        nodes.append(ours(op, [nodes[a] if isinstance(a, int) else a for a in args]))
+    return nodes[-1]

@@ -35,7 +35,7 @@ def test_dot_has_one_record_per_value_one_node_per_op_and_forward_edges():
     edges = re.findall(r"^\s*(v\d+(?:_op)?) -> (v\d+(?:_op)?)", src, re.M)
     assert len(edges) == 3 + 5  # op → result, and one per operand
     assert all(a.endswith("_op") != b.endswith("_op") for a, b in edges)
-    for text in ('"x | data 2.0000 | grad', "data -0.9999", "grad 1.0000", "tanh", "×"):
+    for text in ('"{ x | data 2.0000 | grad', "data -0.9999", "grad 1.0000", "tanh", "×"):
         assert text in src
 
 
@@ -50,7 +50,7 @@ def test_show_local_writes_each_edges_local_derivative():
 def test_highlight_marks_the_node():
     y, n, x = neuron_graph()
     src = draw_dot(y, highlight=[n]).source
-    (line,) = [l for l in src.splitlines() if '"n | data' in l]
+    (line,) = [l for l in src.splitlines() if '"{ n | data' in l]
     assert "fillcolor" in line
     assert sum("fillcolor" in l for l in src.splitlines()) == 1
 

@@ -90,7 +90,8 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from tinygrad_like.explain import derive, explain
+    from tinygrad_like.derive import derive
+    from tinygrad_like.explain import explain
 
     if args.html:
         html_out = _output_path(args.html, ("html", "htm"))

@@ -119,17 +119,25 @@ class Drawing:
 
 
 def _value_label(
-    v: Value, grad: float, show_grad: bool, precision: int, extra: str = "", rankdir="LR"
+    v: Value,
+    grad: float,
+    show_grad: bool,
+    precision: int,
+    extra: str = "",
+    rankdir="LR",
+    name: str | None = None,
 ) -> str:
-    """A record: { label | data … | grad … }, across the edge direction."""
-    fields = [esc(name_of(v), record=True)] if name_of(v) else []
+    """A record label | data … | grad … laid out across the page (Graphviz turns record fields
+    with the rank direction, so LR needs the braces and TB does not)."""
+    name = name_of(v) if name is None else name
+    fields = [esc(name, record=True)] if name else []
     fields.append(f"data {fmt(v.data, precision)}")
     if show_grad:
         fields.append(f"grad {fmt(grad, precision)}")
     if extra:
         fields.append(esc(extra, record=True))
     text = " | ".join(fields)
-    return label(f"{{ {text} }}" if rankdir in ("TB", "BT") else text)
+    return label(f"{{ {text} }}" if rankdir in ("LR", "RL") else text)
 
 
 def _neurons(model, nodes: set[Value]) -> list[tuple[int, int, set[Value], Value, Value]]:
@@ -161,6 +169,7 @@ def draw_dot(
     precision: int = 4,
     highlight_edges: Iterable[tuple[Value, Value]] = (),
     grads: Mapping[Value, float] | None = None,
+    names: Mapping[Value, str] | None = None,
     title: str = "",
 ) -> Drawing:
     r"""Draw every node reachable from ``root``.
@@ -170,7 +179,8 @@ def draw_dot(
       edges to draw in red (the step-through frames use both).
     - ``model``: an ``nn`` model; its neurons are grouped in clusters by layer and neuron,
       and ``collapse=True`` draws each neuron as one node (data, grad and δ = z.grad).
-    - ``grads``: numbers to show instead of each node's ``grad`` (frames of a backward pass).
+    - ``grads``: numbers to show instead of each node's ``grad`` (frames of a backward pass);
+      ``names``: names to show instead of labels (the explanation's ``x·w`` for unlabelled nodes).
 
     >>> from tinygrad_like import Value
     >>> a = Value(1.5, label="a"); b = (a * a); b.label = "b"; b.backward()
@@ -248,7 +258,9 @@ def draw_dot(
         attrs = {"style": "filled", "fillcolor": HIGHLIGHT} if v in marked else {}
         home(cluster_of.get(v)).node(
             vid,
-            label=_value_label(v, grad_of(v), show_grad, precision, rankdir=rankdir),
+            label=_value_label(
+                v, grad_of(v), show_grad, precision, rankdir=rankdir, name=(names or {}).get(v)
+            ),
             shape="record",
             **attrs,
         )

@@ -64,23 +64,29 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def start_backward(root: Value) -> list[Value]:
+    """The first half of a backward pass: the order, interior grads reset to 0.0, root seeded with 1.0.
+
+    Interior nodes hold this pass's numbers; leaves keep what earlier passes left
+    them (they accumulate). ``backward`` and ``explain`` both start here.
+    """
+    order = topological_order(root)
+    for node in order:
+        if node.children:
+            node.grad = 0.0
+    root.grad = 1.0
+    return order
+
+
 def backward(root: Value) -> list[Value]:
     """Fill ``grad`` on every node reachable from ``root`` with ∂root/∂node; return the order.
 
-    Seeds ``root.grad = 1.0``, resets interior nodes to 0.0 (they hold this
-    pass's numbers), lets leaves accumulate, then for each node from the root
-    down adds ``local × upstream`` to each child: the chain rule, read off the
+    After ``start_backward``, for each node from the root down, add
+    ``local × upstream`` to each child: the chain rule, read off the
     ``local_grads`` the forward pass stored.
     """
     with cycle_collector_paused():
-        order = topological_order(root)
-
-        # Interior nodes start from zero; leaves keep what earlier passes left them.
-        for node in order:
-            if node.children:
-                node.grad = 0.0
-        root.grad = 1.0
-
+        order = start_backward(root)
         # Reverse topological order: a node's grad is complete before it is passed on.
         for node in reversed(order):
             upstream = node.grad

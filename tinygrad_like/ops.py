@@ -21,11 +21,44 @@ op is adding one entry here.
 from __future__ import annotations
 
 import math
+import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 Forward = Callable[..., "tuple[float, tuple[float, ...]]"]
+
+
+def _top_level(text: str, chars: str) -> bool:
+    """True when one of ``chars`` occurs in ``text`` outside every parenthesis."""
+    depth = 0
+    for ch in text:
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if depth == 0 and ch in chars:
+            return True
+    return False
+
+
+class _Names(string.Formatter):
+    r"""Puts operand names into an op's text with just the parentheses it needs.
+
+    ``{0}`` wraps a sum (``(x + y)·w``), ``{0!t}`` wraps anything composite, for the
+    operands of / and ^ (``a/(x·w)``), and ``{0!b}`` is bare, inside a function's
+    own parentheses (``tanh(x·w + b)``).
+    """
+
+    def convert_field(self, value, conversion):
+        if conversion == "b":
+            return value
+        if conversion == "t":
+            atomic = re.fullmatch(r"[\w.,′̂]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
+            return value if atomic and not value.startswith("-") else f"({value})"
+        return f"({value})" if _top_level(value, "+−") and " " in value else value
+
+
+_NAMES = _Names()
 
 
 @dataclass(frozen=True)
@@ -49,9 +82,9 @@ class Op:
         if self.name == "sum":
             return " + ".join(names)
         if self.name == "weighted_sum":
-            terms = [f"{names[i]}·{names[i + 1]}" for i in range(0, len(names) - 1, 2)]
+            terms = [_NAMES.format("{0}·{1}", names[i], names[i + 1]) for i in range(0, len(names) - 1, 2)]
             return " + ".join(terms + names[len(names) - len(names) % 2 :])
-        return self.written.format(*names)
+        return _NAMES.format(self.written, *names)
 
     def rule(self, index: int, names: list[str]) -> str:
         """The local derivative ∂out/∂(operand ``index``) written with the operands' names."""
@@ -60,8 +93,12 @@ class Op:
         if self.name == "weighted_sum":  # operands w1, x1, w2, x2, …, b: ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
             if index == len(names) - 1 and len(names) % 2:
                 return "1"
-            return names[index + 1] if index % 2 == 0 else names[index - 1]
-        return self.rules[index].format(*names)
+            return _NAMES.format("{0}", names[index + 1] if index % 2 == 0 else names[index - 1])
+        return _NAMES.format(self.rules[index], *names)
+
+    def derivative_name(self, names: list[str]) -> str:
+        """The short name of a one-operand op's derivative, as the documents write g′(r)."""
+        return _NAMES.format(self.prime, *names)
 
 
 class DomainError(ValueError):
@@ -202,18 +239,18 @@ TABLE: dict[str, Op] = {
         Op("+", 2, _add, "{0} + {1}", ("1", "1")),
         Op("-", 2, _sub, "{0} − {1}", ("1", "−1")),
         Op("*", 2, _mul, "{0}·{1}", ("{1}", "{0}")),
-        Op("/", 2, _div, "{0}/{1}", ("1/{1}", "−{0}/{1}²")),
-        Op("neg", 1, _neg, "−{0}", ("−1",)),
+        Op("/", 2, _div, "{0!t}/{1!t}", ("1/{1!t}", "−{0!t}/{1!t}²")),
+        Op("neg", 1, _neg, "−{0!t}", ("−1",)),
         Op("sum", None, _sum, "", ()),
         Op("weighted_sum", None, _weighted_sum, "", ()),
-        Op("**", 2, _pow, "{0}^{1}", ("{1}·{0}^({1} − 1)", "{0}^{1}·ln {0}")),
-        Op("exp", 1, _exp, "exp({0})", ("exp({0})",), "exp({0})"),
-        Op("log", 1, _log, "log({0})", ("1/{0}",), "1/{0}"),
-        Op("tanh", 1, _tanh, "tanh({0})", ("1 − tanh²({0})",), "tanh′({0})"),
-        Op("sigmoid", 1, _sigmoid, "σ({0})", ("σ({0})·(1 − σ({0}))",), "σ′({0})"),
-        Op("relu", 1, _relu, "relu({0})", ("[{0} > 0]",), "relu′({0})"),
-        Op("abs", 1, _abs, "|{0}|", ("sign({0})",), "sign({0})"),
-        Op("sqrt", 1, _sqrt, "√{0}", ("1/(2·√{0})",), "1/(2·√{0})"),
+        Op("**", 2, _pow, "{0!t}^{1!t}", ("{1!t}·{0!t}^({1!b} − 1)", "{0!t}^{1!t}·ln {0!t}")),
+        Op("exp", 1, _exp, "exp({0!b})", ("exp({0!b})",), "exp({0!b})"),
+        Op("log", 1, _log, "log({0!b})", ("1/{0!t}",), "1/{0!t}"),
+        Op("tanh", 1, _tanh, "tanh({0!b})", ("1 − tanh²({0!b})",), "tanh′({0!b})"),
+        Op("sigmoid", 1, _sigmoid, "σ({0!b})", ("σ({0!b})·(1 − σ({0!b}))",), "σ′({0!b})"),
+        Op("relu", 1, _relu, "relu({0!b})", ("[{0!b} > 0]",), "relu′({0!b})"),
+        Op("abs", 1, _abs, "|{0!b}|", ("sign({0!b})",), "sign({0!b})"),
+        Op("sqrt", 1, _sqrt, "√{0!t}", ("1/(2·√{0!t})",), "1/(2·√{0!t})"),
     )
 }
 
@@ -241,8 +278,8 @@ def power_by(n: float) -> Op:
         rule = "0"
     else:
         m = _fmt(n - 1)
-        rule = f"{_fmt(n)}·{{0}}^{m if n - 1 >= 0 else '(' + m + ')'}"
-    written = f"{{0}}^{_fmt(n)}" if n >= 0 else f"{{0}}^({_fmt(n)})"
+        rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
+    written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
     return Op(name, 1, forward, written, (rule,))
 
 

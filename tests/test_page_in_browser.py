@@ -1,0 +1,81 @@
+"""The step-through page in a real headless browser (Debian's chromium and chromedriver; CI installs them)."""
+
+import shutil
+
+import pytest
+
+from tinygrad_like import Value
+from tinygrad_like.explain import explain
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="the test extra installs selenium")
+BROWSER, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (BROWSER and DRIVER),
+    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def highlighted_node(driver):
+    """The name written in the highlighted record of the visible frame."""
+    return driver.execute_script(
+        """
+        const frame = document.querySelector('.frame.current');
+        const marked = g => Array.from(g.querySelectorAll('polygon, path'))
+            .some(p => p.getAttribute('fill') === '#ffd54f');
+        const node = Array.from(frame.querySelectorAll('g.node')).find(marked);
+        return node ? node.querySelector('text').textContent : null;
+        """
+    )
+
+
+def test_next_moves_the_highlighted_node_along_the_backward_order(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
+    n = x * w + b
+    n.label = "n"
+    y = n.tanh()
+    y.label = "y"
+    steps = explain(y)
+    page = steps.to_html(tmp_path / "backprop.html")
+    browser.get(page.as_uri())
+
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+    assert browser.find_element(By.ID, "counter").text == f"1 / {len(steps)}"
+
+    seen = [highlighted_node(browser)]
+    for _ in range(len(steps) - 1):
+        browser.find_element(By.ID, "next").click()
+        seen.append(highlighted_node(browser))
+    assert seen == [s.node_name for s in steps] == ["y", "n", "n", "x·w", "x·w"]
+    assert browser.find_element(By.ID, "current-node").text == "x·w"
+
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_LEFT)  # step 4: x·w again (it sends to x, then to w)
+    body.send_keys(Keys.ARROW_LEFT)  # step 3: n sends to b
+    assert browser.find_element(By.ID, "counter").text == f"3 / {len(steps)}"
+    assert highlighted_node(browser) == "n"
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []

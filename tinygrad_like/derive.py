@@ -1,0 +1,334 @@
+r"""∂root/∂wrt written out as the chain rule, the way the documents write it by hand.
+
+Along one path the local derivatives multiply; where paths split and join again
+their products add, and what every path shares is pulled out of the sum (the
+split and the join are found as post-dominators of the graph). For the blog's
+three-layer network this gives its result
+
+    ∂E/∂w_x1,1 = δ·g′(r_5)·g′(r_1)·x1·(w_3,5·g′(r_3)·w_1,3 + w_4,5·g′(r_4)·w_1,4)
+
+The derivation reads only ``local_grads``; it changes no ``grad``. Where there
+are too many paths to write out, it says so and writes the backpropagation form
+instead: ∂root/∂v = Σ over v's parents p of ∂root/∂p · ∂p/∂v, node by node.
+
+>>> from tinygrad_like import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+>>> y = (x * w).tanh(); y.label = "y"
+>>> d = derive(y, x)
+>>> str(d).splitlines()[0]
+'∂y/∂x = tanh′(x·w)·w'
+>>> len(d.paths), abs(d.value - (1 - y.data ** 2) * -3.0) < 1e-15
+(1, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from tinygrad_like.graph import topological_order
+from tinygrad_like.notation import node_names, to_tex
+from tinygrad_like.ops import lookup
+from tinygrad_like.value import Value
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+class TooLarge(Exception):
+    """The factored expression would exceed its size bound."""
+
+
+@dataclass
+class Factor:
+    """One local derivative: its rule text and its value."""
+
+    text: str
+    value: float
+
+
+@dataclass
+class Sum:
+    """Products that add up where paths split and rejoin."""
+
+    terms: list[list[Factor | Sum]]
+
+
+def _value(factors: list[Factor | Sum]) -> float:
+    result = 1.0
+    for f in factors:
+        result *= f.value if isinstance(f, Factor) else math.fsum(_value(t) for t in f.terms)
+    return result
+
+
+def _split(text: str) -> list[str]:
+    """Split a rule at its top-level '·' (not inside parentheses)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "·" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace("−", "-"))
+    except ValueError:
+        return None
+
+
+def _terms(s: Sum) -> list[str]:
+    """The texts of a sum's terms; a term that is only a sum is spliced in: a + (b + c) → a + b + c."""
+    texts = []
+    for term in s.terms:
+        inner = [f for f in term if isinstance(f, Sum)]
+        plain = [p for f in term if isinstance(f, Factor) for p in _split(f.text)]
+        if len(inner) == 1 and all(_number(p) == 1 for p in plain):
+            texts += _terms(inner[0])
+        else:
+            texts.append(_text(term))
+    return texts
+
+
+def _sum_text(s: Sum) -> str:
+    return "(" + " + ".join(_terms(s)).replace("+ −", "− ") + ")"
+
+
+def _text(factors: list[Factor | Sum]) -> str:
+    """A product as text: numbers folded into one constant, 1s dropped, sums last (as the blog does)."""
+    constant, words, sums = 1.0, [], []
+    for f in factors:
+        if isinstance(f, Sum):
+            sums.append(_sum_text(f))
+            continue
+        for part in _split(f.text):
+            number = _number(part)
+            if number is None:
+                words.append(part)
+            else:
+                constant *= number
+    if constant == 0:
+        return "0"
+    if constant != 1 or not (words or sums):
+        words.insert(0, f"{constant:g}" if constant != -1 or not (words or sums) else "−")
+    text = "·".join([*words, *sums])
+    return text.replace("−·", "−").replace("-", "−")
+
+
+@dataclass
+class Derivation:
+    r"""∂root/∂wrt as text and as a number. ``str()`` gives the text, ``.latex()`` LaTeX.
+
+    ``.value`` is the expression evaluated from the graph's local derivatives (it
+    equals ``wrt.grad`` after a fresh ``backward()``); ``.paths`` lists the paths
+    from root to wrt (each a list of Values) and ``.path_count`` counts them.
+    ``.form`` is ``"paths"`` or, where paths explode, ``"backpropagation"``.
+    """
+
+    root: Value
+    wrt: Value
+    expression: str
+    value: float
+    path_count: int
+    form: str
+    names: dict[Value, str]
+    note: str = ""
+    lines: list[str] = field(default_factory=list)
+    _paths: list[list[Value]] | None = None
+
+    @property
+    def paths(self) -> list[list[Value]]:
+        if self._paths is None:
+            raise ValueError(
+                f"{self.path_count} paths from {self.names[self.root]} to {self.names[self.wrt]}: "
+                "too many to list; see .path_count and the backpropagation form"
+            )
+        return self._paths
+
+    def _lhs(self) -> str:
+        return f"∂{self.names[self.root]}/∂{self.names[self.wrt]}"
+
+    def __str__(self) -> str:
+        head = f"{self._lhs()} = {self.expression}"
+        out = [head, f"{' ' * (len(self._lhs()) + 1)}= {self.value:.10g}"]
+        if self.note:
+            out.insert(0, self.note)
+        return "\n".join([*out, *self.lines])
+
+    def __repr__(self) -> str:
+        return f"<Derivation {self._lhs()} = {self.value:.6g} ({self.path_count} paths, {self.form} form)>"
+
+    def latex(self) -> str:
+        """LaTeX for ∂root/∂wrt = expression = value (math mode, without the $)."""
+        root, wrt = to_tex(self.names[self.root]), to_tex(self.names[self.wrt])
+        body = to_tex(self.expression) if self.form == "paths" else self.expression_tex()
+        return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {self.value:.6g}"
+
+    def expression_tex(self) -> str:
+        return r"\delta_{" + to_tex(self.names[self.wrt]) + "}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+
+def _factor(node: Value, index: int, names: dict[Value, str], prime: str | None) -> Factor:
+    op = lookup(node.op)
+    operand_names = [names[c] for c in node.children]
+    if node.op in ACTIVATIONS and op.prime:
+        text = f"{prime}′({operand_names[0]})" if prime else op.derivative_name(operand_names)
+    else:
+        text = op.rule(index, operand_names)
+    return Factor(text, node.local_grads[index])
+
+
+def derive(
+    root: Value, wrt: Value, *, prime: str | None = None, max_paths: int = 256, max_factors: int = 400
+) -> Derivation:
+    r"""The chain-rule expression for ∂root/∂wrt, built from the graph's local derivatives.
+
+    ``prime="g"`` writes every activation's derivative as the blog does, g′(r);
+    by default each is named after its function (σ′(r), tanh′(r)).
+    Beyond ``max_paths`` paths or ``max_factors`` factors it falls back to the
+    backpropagation form (δ recursion) instead of expanding anything.
+    """
+    if not isinstance(root, Value) or not isinstance(wrt, Value):
+        raise TypeError("derive(root, wrt) needs two Values")
+    order = topological_order(root)
+    names = node_names(order)
+    position = {v: i for i, v in enumerate(order)}
+    if wrt not in position:
+        return Derivation(
+            root,
+            wrt,
+            "0",
+            0.0,
+            0,
+            "paths",
+            {**names, wrt: wrt.label or "wrt"},
+            note=f"{names[root]} does not depend on {wrt.label or 'this value'}",
+            _paths=[],
+        )
+
+    # Nodes on some path root → wrt, and how many paths leave each (multi-edges count apart).
+    count: dict[Value, int] = {wrt: 1}
+    for v in order[position[wrt] + 1 :]:
+        n = sum(count.get(c, 0) for c in v.children)
+        if n:
+            count[v] = n
+    paths_total = count.get(root, 0)
+    if paths_total == 0:
+        return Derivation(
+            root,
+            wrt,
+            "0",
+            0.0,
+            0,
+            "paths",
+            names,
+            note=f"{names[root]} does not depend on {names[wrt]}",
+            _paths=[],
+        )
+
+    # Immediate post-dominators toward wrt: where every path from v to wrt first meets again.
+    ipdom: dict[Value, Value | None] = {wrt: None}
+
+    def meet(a: Value, b: Value) -> Value:
+        while a is not b:
+            while position[a] > position[b]:
+                a = ipdom[a]
+            while position[b] > position[a]:
+                b = ipdom[b]
+        return a
+
+    for v in order[position[wrt] + 1 :]:
+        if v in count:
+            on_path = [c for c in v.children if c in count]
+            d = on_path[0]
+            for c in on_path[1:]:
+                d = meet(d, c)
+            ipdom[v] = d
+
+    try:
+        if paths_total > max_paths:
+            raise TooLarge
+        factors = _expand(root, wrt, count, ipdom, names, prime, [max_factors])
+        expression, value = _text(factors), _value(factors)
+        if len(factors) == 1 and isinstance(factors[0], Sum):
+            expression = expression[1:-1]  # a lone sum needs no parentheses
+        paths = _enumerate_paths(root, wrt, count)
+        return Derivation(root, wrt, expression, value, paths_total, "paths", names, _paths=paths)
+    except TooLarge:
+        return _backprop_form(root, wrt, order, position, count, names, paths_total, prime)
+
+
+def _expand(u, t, count, ipdom, names, prime, budget) -> list[Factor | Sum]:
+    """The factors of ∂u/∂t, t a post-dominator of u: a chain, with a Sum where paths split."""
+    factors: list[Factor | Sum] = []
+    while u is not t:
+        d = ipdom[u]
+        edges = [i for i, c in enumerate(u.children) if c in count]
+        budget[0] -= len(edges)
+        if budget[0] < 0:
+            raise TooLarge
+        if len(edges) == 1:
+            factors.append(_factor(u, edges[0], names, prime))
+        else:
+            terms = [
+                [_factor(u, i, names, prime), *_expand(u.children[i], d, count, ipdom, names, prime, budget)]
+                for i in edges
+            ]
+            factors.append(Sum(terms))
+        u = d
+    return factors
+
+
+def _enumerate_paths(root: Value, wrt: Value, count: dict[Value, int]) -> list[list[Value]]:
+    """Every path root → wrt (a list of Values), depth-first in operand order."""
+    paths: list[list[Value]] = []
+    stack = [(root, [root])]
+    while stack:
+        node, path = stack.pop()
+        if node is wrt:
+            paths.append(path)
+            continue
+        for c in reversed(node.children):
+            if c in count:
+                stack.append((c, [*path, c]))
+    return paths
+
+
+def _backprop_form(root, wrt, order, position, count, names, paths_total, prime) -> Derivation:
+    """δ(v) = ∂root/∂v for every node on a path, from the root down: bounded size, no expansion."""
+    delta: dict[Value, float] = {root: 1.0}
+    terms: dict[Value, list[str]] = {}
+    for v in reversed(order[position[wrt] :]):
+        if v not in count or v not in delta:
+            continue
+        for i, c in enumerate(v.children):
+            if c in count:
+                delta[c] = delta.get(c, 0.0) + delta[v] * v.local_grads[i]
+                terms.setdefault(c, []).append(f"δ({names[v]})·{_factor(v, i, names, prime).text}")
+    lines = []
+    shown = [v for v in reversed(order) if v in terms]
+    for v in shown[:40]:
+        rhs = " + ".join(terms[v][:6]) + (f" + … ({len(terms[v]) - 6} more)" if len(terms[v]) > 6 else "")
+        lines.append(f"  δ({names[v]}) = {rhs} = {delta[v]:.6g}")
+    if len(shown) > 40:
+        lines.append(f"  … {len(shown) - 40} more nodes")
+    note = (
+        f"{paths_total} paths from {names[root]} to {names[wrt]}: too many to write out; "
+        f"the backpropagation form, δ(v) = ∂{names[root]}/∂v:"
+    )
+    return Derivation(
+        root,
+        wrt,
+        f"δ({names[wrt]})",
+        delta[wrt],
+        paths_total,
+        "backpropagation",
+        names,
+        note=note,
+        lines=lines,
+    )

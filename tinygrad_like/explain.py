@@ -1,0 +1,233 @@
+r"""The backward pass, one chain-rule step at a time.
+
+``explain(root)`` runs the same backward pass as ``root.backward()`` and records
+each step: a node passes its gradient to one operand,
+
+    child.grad += ∂node/∂child × node.grad        (local × upstream = contribution)
+
+with the local derivative written out as a rule (``1 − tanh²(n)``) from the
+table of operations. One step per edge, in the order they happen.
+
+>>> from tinygrad_like import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w"); b = Value(1.0, label="b")
+>>> n = x * w + b; n.label = "n"
+>>> y = n.tanh(); y.label = "y"
+>>> steps = explain(y)
+>>> len(steps), steps[0].rule, steps[0].child.label
+(5, '1 − tanh²(n)', 'n')
+>>> x.grad == steps[-2].child_grad
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinygrad_like.graph import cycle_collector_paused, start_backward
+from tinygrad_like.notation import node_names, to_tex
+from tinygrad_like.ops import lookup
+from tinygrad_like.value import Value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One chain-rule step: ``node`` sends ``contribution = local × upstream`` to ``child``."""
+
+    index: int
+    node: Value
+    child: Value
+    local: float
+    rule: str
+    upstream: float
+    contribution: float
+    child_grad: float
+    node_name: str
+    child_name: str
+
+    def equation(self) -> str:
+        """The step as one line: ∂y/∂n = 1 − tanh²(n) = 0.0002; n.grad += 0.0002 × 1 → 0.0002."""
+        return (
+            f"∂{self.node_name}/∂{self.child_name} = {self.rule} = {self.local:.6g};  "
+            f"{self.child_name}.grad += {self.local:.6g} × {self.upstream:.6g} → {self.child_grad:.6g}"
+        )
+
+
+class Explanation(Sequence[Step]):
+    """The steps of one backward pass, in order; prints as a table, renders in Jupyter."""
+
+    def __init__(
+        self,
+        root: Value,
+        steps: list[Step],
+        order: list[Value],
+        names: dict[Value, str],
+        start: dict[Value, float],
+    ) -> None:
+        self.root = root
+        self.steps = steps
+        self.order = order
+        self.names = names
+        self._start = start  # each node's grad when the pass began (after seeding)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i):
+        return self.steps[i]
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    # ---- text ------------------------------------------------------------------------------
+
+    COLUMNS = ("#", "node", "child", "∂node/∂child", "local", "upstream", "contribution", "child.grad")
+
+    def _rows(self) -> list[list[str]]:
+        return [
+            [
+                str(s.index + 1),
+                s.node_name,
+                s.child_name,
+                s.rule,
+                f"{s.local:.6g}",
+                f"{s.upstream:.6g}",
+                f"{s.contribution:.6g}",
+                f"{s.child_grad:.6g}",
+            ]
+            for s in self.steps
+        ]
+
+    def __str__(self) -> str:
+        rows = [list(self.COLUMNS), *self._rows()]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(self.COLUMNS))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        title = f"backward pass from {self.names[self.root]} ({len(self.steps)} steps, one per edge)"
+        return "\n".join([title, *lines])
+
+    def __repr__(self) -> str:
+        return f"<Explanation of {len(self.steps)} steps from {self.names[self.root]!r}; print() it>"
+
+    def to_markdown(self) -> str:
+        """A Markdown table a teacher can paste into notes."""
+        head = "| " + " | ".join(self.COLUMNS) + " |"
+        rule = "|" + "|".join("---" for _ in self.COLUMNS) + "|"
+        body = ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in self._rows()]
+        return "\n".join([head, rule, *body])
+
+    def to_latex(self) -> str:
+        """A LaTeX tabular of the steps, rules in math mode."""
+        lines = [
+            r"\begin{tabular}{rlllrrrr}",
+            r"\# & node & child & $\partial\,\mathrm{node}/\partial\,\mathrm{child}$ & local & upstream "
+            r"& contribution & child.grad \\ \hline",
+        ]
+        for s in self.steps:
+            lines.append(
+                f"{s.index + 1} & ${to_tex(s.node_name)}$ & ${to_tex(s.child_name)}$ & ${to_tex(s.rule)}$ & "
+                f"{s.local:.6g} & {s.upstream:.6g} & {s.contribution:.6g} & {s.child_grad:.6g} \\\\"
+            )
+        lines.append(r"\end{tabular}")
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        head = "| # | step | local | upstream | contribution | child.grad |\n|---|---|---|---|---|---|"
+        body = []
+        for s in self.steps:
+            frac = f"\\frac{{\\partial {to_tex(s.node_name)}}}{{\\partial {to_tex(s.child_name)}}}"
+            numbers = f"{s.local:.6g} | {s.upstream:.6g} | {s.contribution:.6g} | {s.child_grad:.6g}"
+            body.append(f"| {s.index + 1} | ${frac} = {to_tex(s.rule)}$ | {numbers} |")
+        return "\n".join([head, *body])
+
+    # ---- pictures ----------------------------------------------------------------------------
+
+    def grads_after(self, k: int) -> dict[Value, float]:
+        """Every node's grad as it stood after step ``k`` (−1: after seeding, before any step)."""
+        grads = dict(self._start)
+        for s in self.steps[: k + 1]:
+            grads[s.child] = s.child_grad
+        return grads
+
+    def frames(self, max_frames: int = 400, **draw_options):
+        """One drawing per step: the node pushing its gradient highlighted, the edge it flows
+        along in red, every grad as far as the pass has got (the blog's closing pictures)."""
+        from tinygrad_like.draw import draw_dot
+
+        if len(self.steps) > max_frames:
+            raise ValueError(
+                f"frames: {len(self.steps)} steps is more than max_frames={max_frames}; "
+                "explain a smaller graph (one sample, fewer neurons) or raise max_frames"
+            )
+        grads = dict(self._start)
+        drawings = []
+        for s in self.steps:
+            grads[s.child] = s.child_grad
+            drawings.append(
+                draw_dot(
+                    self.root,
+                    highlight=[s.node],
+                    highlight_edges=[(s.node, s.child)],
+                    grads=dict(grads),
+                    names=self.names,
+                    title=f"step {s.index + 1}: {s.equation()}",
+                    **draw_options,
+                )
+            )
+        return drawings
+
+    def to_html(self, path: str | Path, **draw_options) -> Path:
+        """Write one self-contained page stepping through the pass (works offline, no CDN)."""
+        from tinygrad_like.page import write_page
+
+        return write_page(self, Path(path), **draw_options)
+
+
+def explain(root: Value) -> Explanation:
+    r"""Run the backward pass from ``root`` and return its steps in the order they happen.
+
+    The semantics are ``backward()``'s: ``root.grad`` is seeded with 1.0, interior
+    grads hold this pass's numbers, and leaf grads *accumulate* across calls (so
+    explaining after a backward pass adds to the leaves again; zero them first).
+
+    >>> from tinygrad_like import Value
+    >>> a = Value(3.0, label="a"); y = a * a; y.label = "y"
+    >>> print(explain(y))        # a is used twice: two steps add into a.grad
+    backward pass from y (2 steps, one per edge)
+    #  node  child  ∂node/∂child  local  upstream  contribution  child.grad
+    -  ----  -----  ------------  -----  --------  ------------  ----------
+    1  y     a      a             3      1         3             3
+    2  y     a      a             3      1         3             6
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explain needs a Value, got {type(root).__name__}")
+    with cycle_collector_paused():
+        order = start_backward(root)
+        names = node_names(order)
+        start = {v: v.grad for v in order}
+        steps: list[Step] = []
+        for node in reversed(order):
+            if not node.children:
+                continue
+            op = lookup(node.op)
+            operand_names = [names[c] for c in node.children]
+            upstream = node.grad
+            for i, (child, local) in enumerate(zip(node.children, node.local_grads)):
+                contribution = local * upstream
+                child.grad += contribution
+                steps.append(
+                    Step(
+                        len(steps),
+                        node,
+                        child,
+                        local,
+                        op.rule(i, operand_names),
+                        upstream,
+                        contribution,
+                        child.grad,
+                        names[node],
+                        names[child],
+                    )
+                )
+    return Explanation(root, steps, order, names, start)
