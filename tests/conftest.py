@@ -1,6 +1,22 @@
+import os
 import pathlib
+import shutil
 import sys
 
-# Tests share a helper module (oracle.py) that sits beside them; pytest's rootdir conftest
-# makes this folder importable for that one helper. The package itself is always the installed one.
+import pytest
+
+# Tests share a helper module (oracle.py) that sits beside them; this makes the tests folder
+# importable for that one helper. The package under test is always the installed one.
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+
+def require_program(program: str, debian_package: str) -> str:
+    """The path of a system program a test needs. Missing: under CI (which installs it) the test
+    fails; on a developer's machine it is skipped, saying what to install."""
+    path = shutil.which(program)
+    if path:
+        return path
+    message = f"needs the system program {program!r}: apt-get install {debian_package}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (.ci/run installs it; under CI it must be there)")
+    pytest.skip(message)

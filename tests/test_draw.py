@@ -6,6 +6,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import require_program
 
 from nn import MLP, examples, hinge_loss, sum_squared_error
 from tinygrad_like import Value
@@ -89,7 +90,7 @@ def test_renders_svg_in_process_without_system_graphviz(monkeypatch):
 
 
 def test_renders_with_the_system_graphviz(tmp_path):
-    assert shutil.which("dot"), "CI installs Graphviz (apt-get install graphviz)"
+    require_program("dot", "graphviz")
     y, _, _ = neuron_graph()
     d = draw_dot(y)
     for ext, magic in (("svg", b"<"), ("png", b"\x89PNG"), ("pdf", b"%PDF")):
@@ -181,7 +182,7 @@ def test_draw_refuses_non_values():
 
 
 def test_render_passes_dot_errors_on():
-    assert shutil.which("dot")
+    require_program("dot", "graphviz")
     with pytest.raises(RenderError):
         render("digraph { this is not dot", "svg", engine="system")
     assert isinstance(draw_dot(Value(1.0)), Drawing)

@@ -1,23 +1,19 @@
 """The step-through page in a real headless browser (Debian's chromium and chromedriver; CI installs them)."""
 
-import shutil
-
 import pytest
+from conftest import require_program
+from selenium import webdriver
 
 from tinygrad_like import Value
 from tinygrad_like.explain import explain
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="the test extra installs selenium")
-BROWSER, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (BROWSER and DRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)",
-)
 
 
 @pytest.fixture(scope="module")
 def browser():
     from selenium.webdriver.chrome.service import Service
+
+    BROWSER = require_program("chromium", "chromium")
+    DRIVER = require_program("chromedriver", "chromium-driver")
 
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
