@@ -37,7 +37,8 @@ def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Valu
             raise ValueError(f"{name}: sample {i} has {len(ys)} outputs but {len(ts)} targets")
         if not all(isinstance(v, Value) for v in ys):
             raise ValueError(f"{name}: sample {i}: outputs must be Values (a model's outputs)")
-        rows.append((ys, [float(v) for v in ts]))
+        # numbers become floats; Values stay (the compiler traces a loss with its targets as inputs)
+        rows.append((ys, [v if isinstance(v, Value) else float(v) for v in ts]))
     return rows
 
 
@@ -85,7 +86,7 @@ def hinge_loss(outputs: Outputs, targets: Targets) -> Value:
     terms = []
     for i, (ys, ts) in enumerate(rows):
         for y, t in zip(ys, ts):
-            if t not in (-1.0, 1.0):
+            if not isinstance(t, Value) and t not in (-1.0, 1.0):
                 raise ValueError(f"hinge_loss: sample {i} has target {t!r}; targets must be -1 or +1")
             terms.append((1.0 - t * y).relu())
     return Value.sum(terms) / len(rows)
@@ -104,7 +105,7 @@ def binary_cross_entropy(outputs: Outputs, targets: Targets, eps: float = 1e-12)
     terms = []
     for i, (ys, ts) in enumerate(rows):
         for y, t in zip(ys, ts):
-            if not 0.0 <= t <= 1.0:
+            if not isinstance(t, Value) and not 0.0 <= t <= 1.0:
                 raise ValueError(f"binary_cross_entropy: sample {i} has target {t!r}; needs 0 ≤ t ≤ 1")
             if not 0.0 <= y.data <= 1.0:
                 raise ValueError(
@@ -144,9 +145,17 @@ def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
     for zs, ts in rows:
         m = max(z.data for z in zs)
         log_total = Value.sum([(z - m).exp() for z in zs]).log()
-        terms += [t * (z - m - log_total) for z, t in zip(zs, ts) if t != 0.0]
+        terms += [t * (z - m - log_total) for z, t in zip(zs, ts) if isinstance(t, Value) or t != 0.0]
     return -Value.sum(terms) / len(rows)
 
+
+# How each loss combines its samples: the compiler runs one sample's program over a batch and
+# reduces the gradients the same way (sum for the blog's E, mean for the others).
+sum_squared_error.reduction = "sum"
+quadratic_cost.reduction = "mean"
+hinge_loss.reduction = "mean"
+binary_cross_entropy.reduction = "mean"
+cross_entropy.reduction = "mean"
 
 LOSSES = {
     f.__name__: f

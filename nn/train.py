@@ -10,9 +10,11 @@ from __future__ import annotations
 import random
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from nn.compiled import batch_gradients
 from nn.losses import LOSSES, sum_squared_error
 from nn.module import Module
 from nn.optim import SGD
@@ -28,17 +30,23 @@ def accuracy(outputs: Sequence[Value | Sequence[Value]], targets: Sequence) -> f
     >>> accuracy([Value(0.9), Value(0.2)], [1, 1])
     0.5
     """
+    rows = [[v.data for v in ([y] if isinstance(y, Value) else y)] for y in outputs]
+    return accuracy_of_numbers(rows, targets)
+
+
+def accuracy_of_numbers(rows: Sequence[Sequence[float]], targets: Sequence) -> float:
+    """``accuracy`` for outputs given as numbers, one row per sample."""
+    target_rows = [[t] if not hasattr(t, "__len__") else list(t) for t in targets]
+    signed = len(target_rows[0]) == 1 and min(t[0] for t in target_rows) < 0
     right = 0
-    for y, t in zip(outputs, targets):
-        ys = [y] if isinstance(y, Value) else list(y)
-        ts = [t] if not hasattr(t, "__len__") else list(t)
+    for ys, ts in zip(rows, target_rows):
         if len(ys) > 1:
-            right += max(range(len(ys)), key=lambda k: ys[k].data) == max(range(len(ts)), key=ts.__getitem__)
-        elif min(targets if not hasattr(targets[0], "__len__") else [u[0] for u in targets]) < 0:
-            right += (ys[0].data > 0) == (ts[0] > 0)
+            right += max(range(len(ys)), key=ys.__getitem__) == max(range(len(ts)), key=ts.__getitem__)
+        elif signed:
+            right += (ys[0] > 0) == (ts[0] > 0)
         else:
-            right += (ys[0].data > 0.5) == (ts[0] > 0.5)
-    return right / len(outputs)
+            right += (ys[0] > 0.5) == (ts[0] > 0.5)
+    return right / len(rows)
 
 
 @dataclass
@@ -49,6 +57,8 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    compiled: bool = False
+    note: str = ""  # why training ran on the Value graph, when it was not compiled
 
     def plot(self, ax=None):
         """Plot loss (and accuracy) per epoch with matplotlib; returns the axes."""
@@ -76,6 +86,58 @@ def _progress(iterable, enabled: bool, total: int):
     from tqdm.auto import tqdm
 
     return tqdm(iterable, total=total, desc="epochs", unit="epoch", file=sys.stderr, leave=True)
+
+
+def _compile(model, loss, X, Y, compiled):
+    """The compiled program, or None and the reason (a warning too when compiled=True was asked)."""
+    from nn.compiled import CannotCompile, compile_loss
+
+    try:
+        import numpy  # noqa: F401  (batches run on numpy arrays)
+
+        return compile_loss(model, loss, [*X[0], *_target_row(Y[0])]), ""
+    except (CannotCompile, ImportError, TypeError) as exc:
+        note = f"trained on the Value graph: cannot compile ({exc})"
+        if compiled:
+            warnings.warn(note, stacklevel=3)
+        return None, note
+
+
+def _target_row(t) -> list[float]:
+    return list(t) if hasattr(t, "__len__") else [t]
+
+
+def _verify(program, model, loss, X, Y, batch):
+    """Keep the program only if its gradients equal the Value graph's on this batch."""
+    _, compiled_grads = batch_gradients(program, loss, X, Y, batch)
+    value = loss([model(X[i]) for i in batch], [Y[i] for i in batch])
+    model.zero_grad()
+    value.backward()
+    grads = [p.grad for p in model.parameters()]
+    scale = max((abs(g) for g in grads), default=0.0)
+    for p, a, b in zip(model.parameters(), compiled_grads, grads):
+        if abs(a - b) > 1e-12 * max(abs(a), abs(b)) + 1e-15 * scale:
+            return (
+                None,
+                f"trained on the Value graph: the compiled gradient of {p.label} differs ({a!r}, {b!r})",
+            )
+    return program, ""
+
+
+def _evaluate_compiled(program, model, X, Y, loss, metric):
+    from nn.compiled import columns
+
+    result = program.forward(*columns(X, Y, range(len(X))))
+    total = float(result.loss.sum())
+    value = total / len(X) if loss.reduction == "mean" else total
+    if metric is None:
+        return value, None
+    if metric is accuracy:
+        import numpy as np
+
+        rows = np.stack([np.broadcast_to(o, (len(X),)) for o in result.outputs], axis=1).tolist()
+        return value, accuracy_of_numbers(rows, Y)
+    return value, evaluate(model, X, Y, loss, metric)[1]
 
 
 def evaluate(
@@ -106,6 +168,7 @@ def fit(
     seed: int = 0,
     shuffle: bool = True,
     optimizer: SGD | None = None,
+    compiled: bool | None = None,
 ) -> History:
     r"""Train ``model`` on (X, Y) by gradient descent and return the History.
 
@@ -113,6 +176,12 @@ def fit(
     with learning rate ``lr`` (h). Mini-batches are drawn in an order shuffled by
     ``random.Random(seed)`` every epoch. ``metric`` may be ``"accuracy"`` or a
     function ``(outputs, targets) → float``.
+
+    ``compiled``: ``True`` trains with the loss traced once and compiled
+    (``nn.compiled.compile_loss``), ``False`` on the Value graph, and ``None``
+    (the default) compiles, checks the first batch's gradients against the Value
+    graph (within 1e-12 relative), and keeps the program only if they agree.
+    Where it cannot compile it trains on the Value graph and ``history.note`` says why.
 
     >>> from nn import MLP, data
     >>> X, Y = data.xor()
@@ -141,25 +210,38 @@ def fit(
     n = len(X)
     size = n if batch_size is None else batch_size
     history = History()
+    program = None
+    if compiled is not False:
+        program, history.note = _compile(model, loss, X, Y, compiled)
     bar = _progress(range(epochs), progress, epochs)
-    for _ in bar:
+    for epoch in bar:
         start = time.perf_counter()
         order = list(range(n))
         if shuffle and size < n:
             rng.shuffle(order)
         for first in range(0, n, size):
             batch = order[first : first + size]
-            outputs = [model(X[i]) for i in batch]
-            value = loss(outputs, [Y[i] for i in batch])
-            optimizer.zero_grad()
-            value.backward()
+            if program is not None and compiled is None and epoch == 0 and first == 0:
+                program, history.note = _verify(program, model, loss, X, Y, batch)
+            if program is not None:
+                _, grads = batch_gradients(program, loss, X, Y, batch)
+                for p, g in zip(model.parameters(), grads):
+                    p.grad = g
+            else:
+                value = loss([model(X[i]) for i in batch], [Y[i] for i in batch])
+                optimizer.zero_grad()
+                value.backward()
             optimizer.step()
         history.seconds.append(time.perf_counter() - start)
-        epoch_loss, epoch_metric = evaluate(model, X, Y, loss, metric)
+        if program is not None:
+            epoch_loss, epoch_metric = _evaluate_compiled(program, model, X, Y, loss, metric)
+        else:
+            epoch_loss, epoch_metric = evaluate(model, X, Y, loss, metric)
         history.loss.append(epoch_loss)
         if epoch_metric is not None:
             history.accuracy.append(epoch_metric)
         if progress:
             postfix = {"loss": f"{epoch_loss:.4f}", **({"acc": f"{epoch_metric:.3f}"} if metric else {})}
             bar.set_postfix(postfix, refresh=False)  # shown at the bar's own pace, not on every epoch
+    history.compiled = program is not None
     return history

@@ -9,6 +9,7 @@
 """
 
 from tinygrad_like.check import gradcheck, numerical_grad
+from tinygrad_like.compiler import trace
 from tinygrad_like.derive import derive
 from tinygrad_like.explain import explain
 from tinygrad_like.graph import topological_order

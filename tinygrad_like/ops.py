@@ -68,6 +68,10 @@ class Op:
     ``arity`` is the number of operands, or ``None`` for an op that takes any
     number of them (``sum``). ``prime`` is the short name of the derivative of
     a one-operand op (``σ′({0})``), as the documents write g′(r).
+
+    ``code`` and ``grad_code`` are the same forward and local derivatives as
+    Python code over the operands' variable names (and ``{out}``, the result's),
+    for the compiler; they do the engine's float operations in the engine's order.
     """
 
     name: str
@@ -76,6 +80,27 @@ class Op:
     written: str
     rules: tuple[str, ...]
     prime: str = ""
+    code: str = ""
+    grad_code: tuple[str, ...] = ()
+
+    def code_for(self, names: list[str]) -> str:
+        """The forward as a Python expression over the operands' variable names."""
+        if self.name == "sum":
+            return " + ".join(names)
+        if self.name == "weighted_sum":
+            terms = [f"{names[i]} * {names[i + 1]}" for i in range(0, len(names) - 1, 2)]
+            return " + ".join(terms + names[len(names) - len(names) % 2 :])
+        return self.code.format(*names)
+
+    def grad_code_for(self, index: int, names: list[str], out: str) -> str:
+        """∂out/∂(operand ``index``) as a Python expression ("1" and "-1" mean plain ±)."""
+        if self.name == "sum":
+            return "1"
+        if self.name == "weighted_sum":
+            if index == len(names) - 1 and len(names) % 2:
+                return "1"
+            return names[index + 1] if index % 2 == 0 else names[index - 1]
+        return self.grad_code[index].format(*names, out=out)
 
     def write(self, names: list[str]) -> str:
         """The result written with the operands' names: ``a + b``, ``tanh(m)``."""
@@ -236,21 +261,84 @@ def _sqrt(a):
 TABLE: dict[str, Op] = {
     op.name: op
     for op in (
-        Op("+", 2, _add, "{0} + {1}", ("1", "1")),
-        Op("-", 2, _sub, "{0} − {1}", ("1", "−1")),
-        Op("*", 2, _mul, "{0}·{1}", ("{1}", "{0}")),
-        Op("/", 2, _div, "{0!t}/{1!t}", ("1/{1!t}", "−{0!t}/{1!t}²")),
-        Op("neg", 1, _neg, "−{0!t}", ("−1",)),
+        Op("+", 2, _add, "{0} + {1}", ("1", "1"), code="{0} + {1}", grad_code=("1", "1")),
+        Op("-", 2, _sub, "{0} − {1}", ("1", "−1"), code="{0} - {1}", grad_code=("1", "-1")),
+        Op("*", 2, _mul, "{0}·{1}", ("{1}", "{0}"), code="{0} * {1}", grad_code=("{1}", "{0}")),
+        Op(
+            "/",
+            2,
+            _div,
+            "{0!t}/{1!t}",
+            ("1/{1!t}", "−{0!t}/{1!t}²"),
+            code="{0} / {1}",
+            grad_code=("1.0 / {1}", "-{out} / {1}"),
+        ),
+        Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",)),
         Op("sum", None, _sum, "", ()),
         Op("weighted_sum", None, _weighted_sum, "", ()),
-        Op("**", 2, _pow, "{0!t}^{1!t}", ("{1!t}·{0!t}^({1!b} − 1)", "{0!t}^{1!t}·ln {0!t}")),
-        Op("exp", 1, _exp, "exp({0!b})", ("exp({0!b})",), "exp({0!b})"),
-        Op("log", 1, _log, "log({0!b})", ("1/{0!t}",), "1/{0!t}"),
-        Op("tanh", 1, _tanh, "tanh({0!b})", ("1 − tanh²({0!b})",), "tanh′({0!b})"),
-        Op("sigmoid", 1, _sigmoid, "σ({0!b})", ("σ({0!b})·(1 − σ({0!b}))",), "σ′({0!b})"),
-        Op("relu", 1, _relu, "relu({0!b})", ("[{0!b} > 0]",), "relu′({0!b})"),
-        Op("abs", 1, _abs, "|{0!b}|", ("sign({0!b})",), "sign({0!b})"),
-        Op("sqrt", 1, _sqrt, "√{0!t}", ("1/(2·√{0!t})",), "1/(2·√{0!t})"),
+        Op(
+            "**",
+            2,
+            _pow,
+            "{0!t}^{1!t}",
+            ("{1!t}·{0!t}^({1!b} − 1)", "{0!t}^{1!t}·ln {0!t}"),
+            code="power({0}, {1})",
+            grad_code=("power_base_grad({0}, {1})", "power_exponent_grad({0}, {out})"),
+        ),
+        Op(
+            "exp", 1, _exp, "exp({0!b})", ("exp({0!b})",), "exp({0!b})", code="exp({0})", grad_code=("{out}",)
+        ),
+        Op("log", 1, _log, "log({0!b})", ("1/{0!t}",), "1/{0!t}", code="log({0})", grad_code=("1.0 / {0}",)),
+        Op(
+            "tanh",
+            1,
+            _tanh,
+            "tanh({0!b})",
+            ("1 − tanh²({0!b})",),
+            "tanh′({0!b})",
+            code="tanh({0})",
+            grad_code=("1.0 - {out} * {out}",),
+        ),
+        Op(
+            "sigmoid",
+            1,
+            _sigmoid,
+            "σ({0!b})",
+            ("σ({0!b})·(1 − σ({0!b}))",),
+            "σ′({0!b})",
+            code="sigmoid({0})",
+            grad_code=("{out} * (1.0 - {out})",),
+        ),
+        Op(
+            "relu",
+            1,
+            _relu,
+            "relu({0!b})",
+            ("[{0!b} > 0]",),
+            "relu′({0!b})",
+            code="relu({0})",
+            grad_code=("step({0})",),
+        ),
+        Op(
+            "abs",
+            1,
+            _abs,
+            "|{0!b}|",
+            ("sign({0!b})",),
+            "sign({0!b})",
+            code="absolute({0})",
+            grad_code=("sign({0})",),
+        ),
+        Op(
+            "sqrt",
+            1,
+            _sqrt,
+            "√{0!t}",
+            ("1/(2·√{0!t})",),
+            "1/(2·√{0!t})",
+            code="sqrt({0})",
+            grad_code=("sqrt_grad({out})",),
+        ),
     )
 }
 
@@ -280,7 +368,22 @@ def power_by(n: float) -> Op:
         m = _fmt(n - 1)
         rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
     written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
-    return Op(name, 1, forward, written, (rule,))
+    # as code: the engine computes n·x^(n−1) as float(n) * x ** float(n − 1); keep its operations
+    if float(n).is_integer():
+        code = f"{{0}} ** {float(n)!r}"
+    else:
+        code = f"power({{0}}, {float(n)!r})"
+    if n == 0:
+        grad = "0.0"
+    elif n == 1:
+        grad = "1"
+    elif n == 2:
+        grad = "2.0 * {0}"  # 2.0 * x ** 1.0, and x ** 1.0 is x exactly
+    elif float(n - 1).is_integer():
+        grad = f"{float(n)!r} * {{0}} ** {float(n - 1)!r}"
+    else:
+        grad = f"{float(n)!r} * power({{0}}, {float(n - 1)!r})"
+    return Op(name, 1, forward, written, (rule,), code=code, grad_code=(grad,))
 
 
 def lookup(name: str) -> Op:

@@ -29,6 +29,9 @@ class _GradMode:
     """Whether operations record the graph. ``no_grad()`` switches it off for a while."""
 
     recording = True
+    # While a function is traced for the compiler, comparisons of Values are written here:
+    # (left Value, operator, right Value or number, outcome). A branch on them changes the graph.
+    decisions: list | None = None
 
 
 @contextmanager
@@ -103,6 +106,20 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    # ---- comparisons: of the numbers (== stays identity, so Values can be dict keys) ----------
+
+    def __lt__(self, other):  # self < other
+        return _compare("<", self, other)
+
+    def __le__(self, other):  # self <= other
+        return _compare("<=", self, other)
+
+    def __gt__(self, other):  # self > other
+        return _compare(">", self, other)
+
+    def __ge__(self, other):  # self >= other
+        return _compare(">=", self, other)
 
     # ---- the chain rule ---------------------------------------------------------------------
 
@@ -241,6 +258,23 @@ class Value:
         if bias is not None:
             operands.append(bias)
         return apply(_WSUM, *operands)
+
+
+_COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+
+
+def _compare(symbol: str, a: Value, b: object):
+    """Compare numbers; while tracing, note the decision so the compiled program can check it."""
+    if isinstance(b, Value):
+        right = b.data
+    elif _is_real(b):
+        right = float(b)
+    else:
+        return NotImplemented
+    outcome = _COMPARE[symbol](a.data, right)
+    if _GradMode.decisions is not None:
+        _GradMode.decisions.append((a, symbol, b, outcome))
+    return outcome
 
 
 def _binary(op: Op, a: object, b: object):

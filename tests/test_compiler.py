@@ -1,0 +1,229 @@
+"""trace: the compiled program is the chain rule written out, and gives backward()'s gradients."""
+
+import ast
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from oracle import replay, run_both
+from test_against_torch import instructions
+
+from nn import MLP, data, examples, fit, hinge_loss, quadratic_cost, sum_squared_error
+from nn.compiled import batch_gradients, compile_loss
+from tinygrad_like import Value, topological_order
+from tinygrad_like.compiler import RESERVED, BranchError, trace
+from tinygrad_like.ops import DomainError
+
+
+def rel(a, b):
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def three_layer_program():
+    net = examples.three_layer(seed=0)
+    return net, compile_loss(net, sum_squared_error)
+
+
+def test_source_is_one_statement_per_node_and_one_per_edge_named_after_labels():
+    net, program = three_layer_program()
+    src = program.source
+    backward = src.split("# backward: one statement per edge, from the root back to the parameters\n")[1]
+    body = [
+        line.strip() for line in backward.splitlines() if line.startswith("    ") and "return" not in line
+    ]
+    E = sum_squared_error([net([0.5, 0.5])], [0.5])
+    order = topological_order(E)
+    params = set(net.parameters())
+    reaching = set(params)
+    for v in order:
+        if any(c in reaching for c in v.children):
+            reaching.add(v)
+    edges = sum(1 for v in order for c in v.children if c in reaching)
+    assert len(body) == edges + 1  # + the seed d_loss = 1.0
+    assert "r_1 = w_x1_1 * x1 + w_x2_1 * x2 + b_1" in src
+    assert "g_r_1 = sigmoid(r_1)" in src
+    assert "d_r_5 = d_y * (y * (1.0 - y))" in src  # δ·g′(r_5): σ′ = σ(1 − σ)
+    assert "d_w_x1_1 = dot(d_r_1, x1)" in src  # BP4: ∂E/∂w = x·δ
+    assert "d_g_r_1 += d_r_3 * w_1_3" in src  # the error signal flowing back along w_1,3
+
+
+def test_floats_give_exactly_backwards_gradients():
+    net, program = three_layer_program()
+    result = program(0.3, 0.9, 1.0)
+    E = sum_squared_error([net([0.3, 0.9])], [1.0])
+    net.zero_grad()
+    E.backward()
+    assert result.loss == E.data
+    assert result.grads == [p.grad for p in net.parameters()]
+
+
+def test_a_batch_gives_the_sum_of_each_samples_gradients_within_1e_12():
+    net, program = three_layer_program()
+    X, Y = data.xor()
+    result = program(*np.array(X).T, np.array(Y))
+    E = sum_squared_error([net(x) for x in X], Y)
+    net.zero_grad()
+    E.backward()
+    assert math.isclose(result.loss.sum(), E.data, rel_tol=1e-12)
+    assert max(rel(a, p.grad) for a, p in zip(result.grads, net.parameters())) < 1e-12
+
+
+def test_mean_losses_and_many_outputs_match_the_value_graph():
+    model = MLP(4, [5, 3], activation="tanh", output_activation="sigmoid", seed=2)
+    X = [[0.1, 0.2, -0.3, 0.5], [1.0, -1.0, 0.5, 0.0], [0.0, 0.3, 0.3, -0.2]]
+    Y = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    program = compile_loss(model, quadratic_cost)
+    loss, grads = batch_gradients(program, quadratic_cost, X, Y, range(3))
+    C = quadratic_cost([model(x) for x in X], Y)
+    model.zero_grad()
+    C.backward()
+    assert math.isclose(loss, C.data, rel_tol=1e-12)
+    assert max(rel(a, p.grad) for a, p in zip(grads, model.parameters())) < 1e-12
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    leaves=st.lists(
+        st.floats(-2, 2, allow_nan=False).filter(lambda x: abs(x) > 0.05), min_size=2, max_size=4
+    ),
+    program=st.lists(instructions, min_size=1, max_size=15),
+    batch=st.lists(st.floats(-2, 2, allow_nan=False).filter(lambda x: abs(x) > 0.05), min_size=1, max_size=5),
+)
+def test_random_expressions_compile_to_backwards_gradients(leaves, program, batch):
+    kept = []
+    nodes, _, pairs = run_both(leaves, program, limit=1e3, kept=kept)
+    assume(nodes[-1].children)
+    params = [v for v, _ in pairs[1:]]  # leaf 0 is the input, the others are parameters
+
+    def f(x):
+        return replay([x, *params], kept)
+
+    compiled = trace(f, params, x=leaves[0])
+    one = compiled(x=leaves[0])
+    root = replay([Value(leaves[0]), *params], kept)
+    for p in params:
+        p.grad = 0.0
+    root.backward()
+    assert one.loss == root.data or rel(one.loss, root.data) < 1e-12
+    for g, p in zip(one.grads, params):
+        assert g == p.grad or rel(g, p.grad) < 1e-12 or (math.isnan(g) and math.isnan(p.grad))
+
+    # on a batch: the same as summing backward() over the samples
+    try:
+        expected = [0.0] * len(params)
+        for x in batch:
+            r = replay([Value(x), *params], kept)
+            for p in params:
+                p.grad = 0.0
+            r.backward()
+            expected = [e + p.grad for e, p in zip(expected, params)]
+        result = compiled(x=np.array(batch))
+    except (DomainError, BranchError):
+        assume(False)
+    for g, e in zip(result.grads, expected):
+        if math.isfinite(e) and abs(e) < 1e6:
+            assert abs(g - e) <= 1e-12 * max(abs(g), abs(e)) + 1e-12
+
+
+def test_a_branch_on_a_value_is_detected_and_retraced_or_refused():
+    w = Value(2.0, label="w")
+
+    def f(x):
+        return x * w if x > 0 else x * w * 3
+
+    program = trace(f, [w], x=1.0)
+    assert len(program.decisions) == 1
+    assert program(x=2.0).grads == [2.0]  # the traced path: ∂(xw)/∂w = x
+    assert program(x=-1.0).grads == [-3.0]  # the other path, re-traced: ∂(3xw)/∂w = 3x
+    assert program(x=np.array([-1.0, -2.0])).grads == [-9.0]  # a batch that agrees
+    with pytest.raises(BranchError, match="different paths at x > 0"):
+        program(x=np.array([1.0, -1.0]))
+
+
+def test_labels_are_never_executed(capfd):
+    w = Value(1.5, label="__import__('os').system('echo hacked')")
+    b = Value(0.5, label="x\nimport os")
+    program = trace(lambda x: (w * x + b).tanh(), [w, b], x=0.5)
+    tree = ast.parse(program.source)
+    docstrings = {f.body[0].value for f in tree.body}
+    for node in ast.walk(tree):
+        assert not isinstance(node, (ast.Import, ast.ImportFrom, ast.Attribute, ast.Subscript, ast.Lambda))
+        if isinstance(node, ast.Constant) and node not in docstrings:
+            assert isinstance(node.value, (int, float, bool))
+        if isinstance(node, ast.Call):
+            assert node.func.id in RESERVED
+    program(x=0.5)
+    assert "hacked" not in capfd.readouterr().out
+
+
+def test_undefined_operations_raise_like_the_engine():
+    program = trace(lambda x: x.log(), [], x=2.0)
+    with pytest.raises(DomainError):
+        program(x=-1.0)
+    with pytest.raises(DomainError):
+        program(x=np.array([1.0, 0.0]))
+
+
+def test_inputs_are_checked():
+    program = trace(lambda x, y: x * y, [], x=1.0, y=2.0)
+    with pytest.raises(TypeError, match="missing input"):
+        program(x=1.0)
+    with pytest.raises(TypeError, match="unknown input 'z'"):
+        program(x=1.0, y=2.0, z=3.0)
+    with pytest.raises(ValueError, match="one length"):
+        program(x=np.ones(3), y=np.ones(4))
+    with pytest.raises(ValueError, match="identifiers"):
+        trace(lambda params: params, [], params=1.0)
+
+
+def test_fit_compiled_gives_the_value_graphs_history():
+    X, Y = data.moons(40, 0.1, seed=3)
+    histories = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 1], activation="relu", output_activation="linear", seed=4)
+        histories.append(
+            fit(
+                model,
+                X,
+                Y,
+                loss=hinge_loss,
+                lr=0.1,
+                epochs=5,
+                batch_size=8,
+                progress=False,
+                metric="accuracy",
+                compiled=compiled,
+            )
+        )
+    value, compiled = histories
+    assert compiled.compiled and not value.compiled
+    assert value.accuracy == compiled.accuracy
+    assert max(rel(a, b) for a, b in zip(value.loss, compiled.loss)) < 1e-10
+
+
+def test_fit_by_default_compiles_after_checking_and_falls_back_saying_why():
+    X, Y = data.xor()
+    h = fit(examples.two_layer(2, 2, seed=0), X, Y, lr=2.0, epochs=3, progress=False)
+    assert h.compiled and h.note == ""
+
+    def my_loss(outputs, targets):  # no .reduction: the compiler cannot know how samples combine
+        return sum_squared_error(outputs, targets)
+
+    h = fit(examples.two_layer(2, 2, seed=0), X, Y, loss=my_loss, lr=2.0, epochs=3, progress=False)
+    assert not h.compiled and "does not say how it combines samples" in h.note
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(
+            examples.two_layer(2, 2, seed=0),
+            X,
+            Y,
+            loss=my_loss,
+            lr=2.0,
+            epochs=1,
+            progress=False,
+            compiled=True,
+        )
+    assert any("cannot compile" in str(w.message) for w in caught)
