@@ -23,6 +23,7 @@ __all__ = [
     "numerical_grad",
     "explain",
     "derive",
+    "trace",
     "draw_dot",
     "draw_network",
 ]
