@@ -58,8 +58,11 @@ def columns(X: Sequence[Sequence[float]], Y: Sequence, rows: Sequence[int]):
 
 def batch_gradients(program: Program, loss: Callable, X, Y, rows: Sequence[int]) -> tuple[float, list[float]]:
     """The loss over these samples and its gradient for every parameter, as ``loss`` defines them."""
+    import numpy as np
+
     result = program(*columns(X, Y, rows))
-    total = float(result.loss.sum())
+    total = float(np.sum(result.loss))
+    grads = np.asarray(result.grads, dtype=float)
     if loss.reduction == "mean":
-        return total / len(rows), [float(g) / len(rows) for g in result.grads]
-    return total, [float(g) for g in result.grads]
+        return total / len(rows), (grads / len(rows)).tolist()
+    return total, grads.tolist()

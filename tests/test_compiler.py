@@ -227,3 +227,50 @@ def test_fit_by_default_compiles_after_checking_and_falls_back_saying_why():
             compiled=True,
         )
     assert any("cannot compile" in str(w.message) for w in caught)
+
+
+def test_the_batch_program_is_nielsens_matrix_form_and_agrees_with_backward():
+    model = MLP(3, [4, 3, 2], seed=5)
+    program = compile_loss(model, quadratic_cost)
+    src = program.batch_source
+    for line in (
+        "Z2 = W2 @ X2 + params[B2_at]",
+        "A2 = sigmoid(Z2)",
+        "Z3 = W3 @ A2 + params[B3_at]",
+        "d_W3 = d_Z3 @ A2.T",
+        "d_X4 = W4.T @ d_Z4",
+        "d_Z3 = d_A3 * (A3 * (1.0 - A3))",
+    ):
+        assert line in src
+    X = [[0.1, 0.2, -0.3], [1.0, -1.0, 0.5], [0.0, 0.3, 0.3], [0.7, 0.1, -0.9]]
+    Y = [[1, 0], [0, 1], [1, 1], [0, 0]]
+    columns = [*np.array(X).T, *np.array(Y, dtype=float).T]
+    fused, per_node = program(*columns), program(*columns, fused=False)
+    C = quadratic_cost([model(x) for x in X], Y)
+    model.zero_grad()
+    C.backward()
+    for g_fused, g_node, p in zip(fused.grads, per_node.grads, model.parameters()):
+        assert rel(g_fused, p.grad * len(X)) < 1e-12 and rel(g_node, p.grad * len(X)) < 1e-12
+
+
+def test_a_layer_read_both_by_the_next_layer_and_by_the_loss():
+    model = MLP(2, [3, 1], activation="tanh", seed=6)
+    hidden = model.layers[0]
+
+    def f(x1, x2, t):
+        h = hidden([x1, x2])
+        (y,) = model.layers[1](h)
+        return sum_squared_error([y], [t]) + 0.1 * h[1] * y, [y]
+
+    program = trace(f, model.parameters(), x1=0.5, x2=-0.5, t=1.0)
+    # the hidden layer's δ gathers the matrix from the layer above and the loss's own row for a2_2
+    assert "d_A2 = d_X3 + stack((0.0, d_a2_2, 0.0,))" in program.batch_source
+    xs, ts = np.array([[0.5, -0.5], [1.0, 2.0], [-1.0, 0.3]]), np.array([1.0, 0.0, 0.5])
+    result = program(xs[:, 0], xs[:, 1], ts)
+    expected = np.zeros(len(model.parameters()))
+    for (a, b), t in zip(xs, ts):
+        root, _ = f(Value(a), Value(b), Value(t))
+        model.zero_grad()
+        root.backward()
+        expected += [p.grad for p in model.parameters()]
+    assert max(rel(g, e) for g, e in zip(result.grads, expected)) < 1e-12

@@ -63,7 +63,18 @@ _NUMERIC_HELPERS = (
     "inf",
     "nan",
 )
-RESERVED = {*_NUMERIC_HELPERS, "params", "n_samples", "forward", "forward_backward"}
+RESERVED = {
+    *_NUMERIC_HELPERS,
+    "params",
+    "n_samples",
+    "forward",
+    "forward_backward",
+    "stack",
+    "zeros",
+    "total_rows",
+    "grads",
+    "n_params",
+}
 MAX_VARIANTS = 16
 
 
@@ -160,6 +171,12 @@ def _numpy_helpers() -> dict:
         if not np.all(outcome == expected):
             raise _Decision(index, outcome)
 
+    def stack(rows):  # rows of a layer, one per neuron; a row with no gradient is a plain 0.0
+        try:
+            return np.stack(rows)
+        except ValueError:
+            return np.stack(np.broadcast_arrays(*rows))
+
     return {
         "exp": np.exp,
         "log": np.log,
@@ -181,6 +198,10 @@ def _numpy_helpers() -> dict:
         "check": check,
         "inf": math.inf,
         "nan": math.nan,
+        # the batch program's: a layer's rows as a matrix, a row sum kept as a column
+        "stack": stack,
+        "zeros": np.zeros,
+        "total_rows": lambda m: m.sum(axis=1, keepdims=True),
     }
 
 
@@ -234,70 +255,80 @@ def _product(d: str, local: str) -> str:
     return f"{d} * {local}" if simple else f"{d} * ({local})"
 
 
-def write_program(
-    root: Value, slots: dict[str, Value], params: Sequence[Value], outputs: Sequence[Value], decisions: list
-) -> tuple[str, list[str]]:
-    """The source of ``forward`` and ``forward_backward`` for this graph, and the parameter names."""
-    order = _walk(
-        [root, *outputs, *(d[0] for d in decisions), *(d[2] for d in decisions if isinstance(d[2], Value))]
-    )
-    slot_of = {v: name for name, v in slots.items()}
-    param_set = set(params)
-    taken = set(slots)
-    names: dict[Value, str] = {}
-    for i, v in enumerate(order):
-        if v in slot_of:
-            names[v] = slot_of[v]
-        elif v.children or v in param_set:
-            names[v] = identifier(v.label or ("loss" if v is root else f"v{i}"), taken)
-        else:
-            names[v] = _literal(v.data)  # a constant: written as its number
-    for p in params:
-        if p not in names:  # a parameter the function does not use: its gradient is 0
-            names[p] = identifier(p.label or "p", taken)
-    param_names = [names[p] for p in params]
+class Plan:
+    """What both writers need to know about a traced graph: its nodes in order, their names, which
+    vary over a batch (an input flows into them) and which need a gradient (they reach a parameter)."""
 
-    # A node varies from sample to sample when an input flows into it; the rest are scalars even
-    # when the program runs on a batch.
-    varying_set: set[Value] = set()
-    for v in order:
-        if v in slot_of or any(c in varying_set for c in v.children):
-            varying_set.add(v)
-    varying_names = {names[v] for v in varying_set}
-
-    forward = []
-    for v in order:
-        if v.children:
-            forward.append(f"    {names[v]} = {lookup(v.op).code_for([names[c] for c in v.children])}")
-    for k, (a, symbol, b, outcome) in enumerate(decisions):
-        right = names[b] if isinstance(b, Value) else _literal(float(b))
-        forward.append(
-            f"    check({k}, {names[a]} {symbol} {right}, {outcome})  # the path this program was traced on"
+    def __init__(
+        self, root: Value, slots: dict, params: Sequence[Value], outputs: Sequence[Value], decisions: list
+    ):
+        self.root, self.slots, self.params, self.outputs, self.decisions = (
+            root,
+            slots,
+            list(params),
+            outputs,
+            decisions,
         )
+        extra = [d[0] for d in decisions] + [d[2] for d in decisions if isinstance(d[2], Value)]
+        self.order = _walk([root, *outputs, *extra])
+        self.slot_of = {v: name for name, v in slots.items()}
+        self.param_set = set(self.params)
+        self.param_index = {p: i for i, p in enumerate(self.params)}
+        taken = set(slots)
+        self.names: dict[Value, str] = {}
+        for i, v in enumerate(self.order):
+            if v in self.slot_of:
+                self.names[v] = self.slot_of[v]
+            elif v.children or v in self.param_set:
+                self.names[v] = identifier(v.label or ("loss" if v is root else f"v{i}"), taken)
+            else:
+                self.names[v] = _literal(v.data)  # a constant: written as its number
+        for p in self.params:
+            if p not in self.names:  # a parameter the function does not use: its gradient is 0
+                self.names[p] = identifier(p.label or "p", taken)
+        self.taken = taken
+        # A node varies from sample to sample when an input flows into it; the rest stay scalars
+        # even when the program runs on a batch.
+        self.varying: set[Value] = set()
+        for v in self.order:
+            if v in self.slot_of or any(c in self.varying for c in v.children):
+                self.varying.add(v)
+        self.varying_names = {self.names[v] for v in self.varying}
+        # Only nodes that lead to a parameter need a gradient.
+        self.needed = set(self.param_set)
+        for v in self.order:
+            if any(c in self.needed for c in v.children):
+                self.needed.add(v)
 
-    # Backward: only nodes that lead to a parameter need a gradient.
-    needed = set(param_set)
-    for v in order:
-        if any(c in needed for c in v.children):
-            needed.add(v)
-    backward = [f"    d_{names[root]} = 1.0"] if root in needed and root.children else []
-    if root in param_set:  # the root is itself a parameter: ∂root/∂root = 1 for every sample
-        backward = [f"    d_{names[root]} = 1.0 * n_samples"]
-    d_varying: set[Value] = set()
-    assigned: set[Value] = set()
-    for v in reversed(order):
-        if v not in needed or not v.children or (v is not root and v not in assigned):
-            continue
+    def forward_line(self, v: Value) -> str:
+        return f"    {self.names[v]} = {lookup(v.op).code_for([self.names[c] for c in v.children])}"
+
+    def check_lines(self) -> list[str]:
+        lines = []
+        for k, (a, symbol, b, outcome) in enumerate(self.decisions):
+            right = self.names[b] if isinstance(b, Value) else _literal(float(b))
+            lines.append(f"    check({k}, {self.names[a]} {symbol} {right}, {outcome})  # the path traced")
+        return lines
+
+    def seed_lines(self) -> list[str]:
+        root = self.root
+        if root in self.param_set:  # the root is itself a parameter: ∂root/∂root = 1 for every sample
+            return [f"    d_{self.names[root]} = 1.0 * n_samples"]
+        return [f"    d_{self.names[root]} = 1.0"] if root in self.needed and root.children else []
+
+    def edge_lines(self, v: Value, assigned: set[Value], d_varying: set[Value]) -> list[str]:
+        """One statement per edge from ``v`` to an operand that needs a gradient."""
+        lines = []
         op = lookup(v.op)
-        child_names = [names[c] for c in v.children]
+        child_names = [self.names[c] for c in v.children]
         for i, c in enumerate(v.children):
-            if c not in needed:
+            if c not in self.needed:
                 continue
-            local = op.grad_code_for(i, child_names, names[v])
-            local_varies = any(word in varying_names for word in re.findall(r"[A-Za-z_]\w*", local))
-            d = f"d_{names[v]}"
+            local = op.grad_code_for(i, child_names, self.names[v])
+            local_varies = any(word in self.varying_names for word in re.findall(r"[A-Za-z_]\w*", local))
+            d = f"d_{self.names[v]}"
             d_v = v in d_varying
-            if c in param_set:  # a parameter: its gradient is summed over the samples of a batch
+            if c in self.param_set:  # a parameter: its gradient is summed over the samples of a batch
                 if d_v and local_varies:
                     term = f"dot({d}, {local})"
                 elif d_v:
@@ -310,43 +341,58 @@ def write_program(
                 term = _product(d, local)
                 if d_v or local_varies:
                     d_varying.add(c)
-            target = f"d_{names[c]}"
-            if c in assigned:
-                if term.startswith("-"):
-                    backward.append(f"    {target} -= {term[1:]}")
-                else:
-                    backward.append(f"    {target} += {term}")
-            else:
-                backward.append(f"    {target} = {term}")
+            target = f"d_{self.names[c]}"
+            if c not in assigned:
+                lines.append(f"    {target} = {term}")
                 assigned.add(c)
-    assigned |= {root} & param_set
-    for p in params:
+            elif term.startswith("-"):
+                lines.append(f"    {target} -= {term[1:]}")
+            else:
+                lines.append(f"    {target} += {term}")
+        return lines
+
+
+def write_program(plan: Plan) -> str:
+    """The source of ``forward`` and ``forward_backward``: one statement per node, one per edge."""
+    names, root = plan.names, plan.root
+    forward = [plan.forward_line(v) for v in plan.order if v.children] + plan.check_lines()
+    backward = plan.seed_lines()
+    assigned: set[Value] = {root} if backward else set()
+    d_varying: set[Value] = set()
+    for v in reversed(plan.order):
+        if v in plan.needed and v.children and v in assigned:
+            backward += plan.edge_lines(v, assigned, d_varying)
+    for p in plan.params:
         if p not in assigned:
             backward.append(f"    d_{names[p]} = 0.0  # {names[p]} does not reach the root")
 
-    args = ", ".join([*slots, "params"])
-    unpack = f"    {', '.join(param_names)}{',' if len(param_names) == 1 else ''} = params" if params else ""
-    out_tuple = ", ".join(names[o] for o in outputs) + ("," if len(outputs) == 1 else "")
+    param_names = [names[p] for p in plan.params]
+    args = ", ".join([*plan.slots, "params"])
+    unpack = (
+        [f"    {', '.join(param_names)}{',' if len(param_names) == 1 else ''} = params"]
+        if param_names
+        else []
+    )
+    out_tuple = ", ".join(names[o] for o in plan.outputs) + ("," if len(plan.outputs) == 1 else "")
     grads_tuple = ", ".join(f"d_{n}" for n in param_names) + ("," if len(param_names) == 1 else "")
-    root_name = names[root]
     lines = [
         f"def forward({args}):",
-        f'    """{root_name} (and the outputs) for one sample, or for every sample of a batch."""',
-        *([unpack] if unpack else []),
+        f'    """{names[root]} (and the outputs) for one sample, or for every sample of a batch."""',
+        *unpack,
         *forward,
-        f"    return {root_name}, ({out_tuple})",
+        f"    return {names[root]}, ({out_tuple})",
         "",
         "",
         f"def forward_backward({args}, n_samples=1):",
-        f'    """{root_name} and ∂{root_name}/∂(each parameter), summed over the samples of a batch."""',
-        *([unpack] if unpack else []),
+        f'    """{names[root]} and ∂{names[root]}/∂(each parameter), summed over the samples of a batch."""',
+        *unpack,
         "    # forward: one statement per node",
         *forward,
         "    # backward: one statement per edge, from the root back to the parameters",
         *backward,
-        f"    return {root_name}, ({grads_tuple}), ({out_tuple})",
+        f"    return {names[root]}, ({grads_tuple}), ({out_tuple})",
     ]
-    return "\n".join(lines) + "\n", param_names
+    return "\n".join(lines) + "\n"
 
 
 # ---- the compiled object ------------------------------------------------------------------------
@@ -363,26 +409,40 @@ class Result:
 
 
 class _Variant:
-    """One traced path: its source and the functions compiled from it for floats and for arrays."""
+    """One traced path: its sources and the functions compiled from them, for floats, for arrays
+    node by node, and for arrays a layer at a time (the batch program)."""
 
     def __init__(self, root, slots, params, outputs, decisions):
         self.decisions = decisions
-        self.source, self.param_names = write_program(root, slots, params, outputs, decisions)
-        self._code = compile(self.source, "<tinygrad_like program>", "exec")
-        self._floats = self._functions(_float_helpers())
-        self._arrays = None
+        self.plan = Plan(root, slots, params, outputs, decisions)
+        self.source = write_program(self.plan)
+        self._batch = None
+        self._compiled = {"floats": self._functions(self.source, _float_helpers())}
 
-    def _functions(self, helpers: dict) -> dict:
+    @staticmethod
+    def _functions(source: str, helpers: dict) -> dict:
         namespace = {"__builtins__": {}, **helpers}
-        exec(self._code, namespace)  # the source is ours: written from the table of operations
+        # The source is ours, written from the table of operations; labels became identifiers.
+        exec(compile(source, "<tinygrad_like program>", "exec"), namespace)
         return namespace
 
-    def functions(self, arrays: bool) -> dict:
-        if not arrays:
-            return self._floats
-        if self._arrays is None:
-            self._arrays = self._functions(_numpy_helpers())
-        return self._arrays
+    @property
+    def batch(self) -> tuple[str, dict]:
+        if self._batch is None:
+            from tinygrad_like.fusion import write_batch_program
+
+            self._batch = write_batch_program(self.plan)
+        return self._batch
+
+    def functions(self, kind: str) -> dict:
+        """``"floats"``, ``"arrays"`` (node by node) or ``"batch"`` (a layer at a time)."""
+        if kind not in self._compiled:
+            if kind == "arrays":
+                self._compiled[kind] = self._functions(self.source, _numpy_helpers())
+            else:
+                source, constants = self.batch
+                self._compiled[kind] = self._functions(source, {**_numpy_helpers(), **constants})
+        return self._compiled[kind]
 
 
 class Program:
@@ -413,6 +473,11 @@ class Program:
     def source(self) -> str:
         """The generated program (of the path traced first)."""
         return self._variants[0].source
+
+    @property
+    def batch_source(self) -> str:
+        """The program a batch runs on: each layer of neurons as matrices (Nielsen's BP1–BP4)."""
+        return self._variants[0].batch[0]
 
     @property
     def decisions(self) -> list[tuple]:
@@ -447,16 +512,19 @@ class Program:
             return [np.broadcast_to(v, (n,)) if v.ndim == 0 else v for v in ordered], True, n
         return [float(v) for v in ordered], False, 1
 
-    def _run(self, which: str, args, kwargs):
+    def _run(self, which: str, args, kwargs, fused: bool = True):
         inputs, arrays, n = self._arguments(args, kwargs)
+        kind = ("batch" if fused else "arrays") if arrays else "floats"
         params = [p.data for p in self.params]
         if arrays:  # numpy multiplies its own float64 by an array faster than a Python float
             import numpy as np
 
-            params = list(np.array(params, dtype=float))
+            params = np.array(params, dtype=float)
+            if not fused:
+                params = list(params)
         for _ in range(MAX_VARIANTS + 1):
             for variant in self._variants:
-                function = variant.functions(arrays)[which]
+                function = variant.functions(kind)[which]
                 try:
                     if arrays:
                         import numpy as np
@@ -500,14 +568,18 @@ class Program:
             raise BranchError(f"more than {MAX_VARIANTS} paths through the traced function (at {what})")
         self._variants.append(self._trace(dict(zip(self.inputs, example))))
 
-    def __call__(self, *args, **kwargs) -> Result:
-        """Loss, gradients (summed over a batch) and outputs for these inputs."""
-        loss, grads, outputs = self._run("forward_backward", args, kwargs)
+    def __call__(self, *args, fused: bool = True, **kwargs) -> Result:
+        """Loss, gradients (summed over a batch) and outputs for these inputs.
+
+        On arrays it runs the batch program (a layer at a time); ``fused=False`` runs
+        ``.source`` node by node instead (slower, the same numbers up to rounding).
+        """
+        loss, grads, outputs = self._run("forward_backward", args, kwargs, fused)
         return Result(loss, list(grads), list(outputs))
 
-    def forward(self, *args, **kwargs) -> Result:
+    def forward(self, *args, fused: bool = True, **kwargs) -> Result:
         """Loss and outputs only (no backward statements run); ``grads`` is empty."""
-        loss, outputs = self._run("forward", args, kwargs)
+        loss, outputs = self._run("forward", args, kwargs, fused)
         return Result(loss, [], list(outputs))
 
     def __repr__(self) -> str:

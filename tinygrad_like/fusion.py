@@ -1,0 +1,228 @@
+r"""The batch program: the same traced graph with each layer of neurons written as matrices.
+
+On a batch every node's value is a vector over the samples, and a program with one numpy call
+per node spends its time calling numpy. Neurons that read the same inputs form a layer; this
+writer turns each such group of ``weighted_sum`` nodes (with their activation) into Nielsen's
+matrix form, one statement per layer:
+
+    Z3 = W3 @ A2 + B3            z^l = w^l a^(l−1) + b^l
+    A3 = sigmoid(Z3)             a^l = σ(z^l)
+    d_Z3 = d_A3 * (A3 * (1.0 - A3))   δ^l = ∂C/∂a^l ∘ σ′(z^l)         (BP1 / BP2)
+    d_W3 = d_Z3 @ A2.T           ∂C/∂w^l_jk = a^(l−1)_k δ^l_j, summed over the batch   (BP4)
+    d_B3 = total_rows(d_Z3)      ∂C/∂b^l_j = δ^l_j                    (BP3)
+    d_A2 = W3.T @ d_Z3           (w^(l+1))ᵀ δ^(l+1)                     (BP2)
+
+Everything else (the loss, a branch, an odd node) keeps its per-node statement. The gradients
+equal the per-node program's up to the order of floating-point additions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tinygrad_like.value import Value
+
+ACTIVATIONS = {"relu": "step({Z})", "sigmoid": "{A} * (1.0 - {A})", "tanh": "1.0 - {A} * {A}"}
+
+
+@dataclass
+class Group:
+    """Neurons reading the same inputs: their z nodes, the inputs, and what follows them."""
+
+    tag: str
+    members: list[Value]
+    inputs: tuple[Value, ...]
+    bias: bool
+    activation: str | None = None
+    outputs: list[Value] = field(default_factory=list)
+    source: Group | None = None  # the group whose outputs, in order, are these inputs
+    consumers: list[Group] = field(default_factory=list)
+
+
+def find_groups(plan) -> list[Group]:
+    """Layers: weighted_sum nodes over the same varying inputs, with parameter weights and biases."""
+    by_inputs: dict[tuple, Group] = {}
+    for v in plan.order:
+        if v.op != "weighted_sum":
+            continue
+        pairs = len(v.children) - len(v.children) % 2
+        weights, inputs = v.children[0:pairs:2], v.children[1:pairs:2]
+        bias = len(v.children) % 2 == 1
+        if not pairs:
+            continue
+        if not all(w in plan.param_set for w in weights) or (bias and v.children[-1] not in plan.param_set):
+            continue
+        if not all(x in plan.varying for x in inputs) or len(set(map(id, weights))) != len(weights):
+            continue
+        key = (tuple(map(id, inputs)), bias)
+        if key not in by_inputs:
+            by_inputs[key] = Group("", [], tuple(inputs), bias)
+        by_inputs[key].members.append(v)
+    groups = list(by_inputs.values())
+
+    parents: dict[Value, list[Value]] = {}
+    for v in plan.order:
+        for c in v.children:
+            parents.setdefault(c, []).append(v)
+    # Tags: Nielsen's layer numbers where every group's members are labelled z{l}_{j}, else 1, 2, 3, …
+    layer_of = [{re.sub(r"^z(\d+)_\d+$", r"\1", m.label or "") for m in g.members} for g in groups]
+    tags = [next(iter(t)) for t in layer_of if len(t) == 1]
+    nielsen = len(tags) == len(groups) and all(t.isdigit() for t in tags) and len(set(tags)) == len(tags)
+    for k, g in enumerate(groups, 1):
+        g.tag = tags[k - 1] if nielsen else str(k)
+        after = [parents.get(m, []) for m in g.members]
+        ops = {p[0].op for p in after if len(p) == 1}
+        if all(len(p) == 1 for p in after) and len(ops) == 1 and ops <= set(ACTIVATIONS):
+            g.activation = ops.pop()
+            g.outputs = [p[0] for p in after]
+        else:
+            g.outputs = list(g.members)
+    for g in groups:
+        for h in groups:
+            if h is not g and tuple(map(id, h.outputs)) == tuple(map(id, g.inputs)):
+                g.source = h
+                h.consumers.append(g)
+    return groups
+
+
+def write_batch_program(plan) -> tuple[str, dict]:
+    """The batch program's source and the index arrays it reads the parameters with."""
+    import numpy as np
+
+    groups = find_groups(plan)
+    names = plan.names
+    member_of = {m: g for g in groups for m in g.members}
+    output_of = {o: (g, j) for g in groups for j, o in enumerate(g.outputs)}
+    fused = set(member_of) | {o for g in groups if g.activation for o in g.outputs}
+    constants: dict = {}
+
+    # Scalars the per-node statements still read: the operands of unfused nodes, outputs, checks.
+    used = {c for v in plan.order if v.children and v not in fused for c in v.children}
+    used |= {plan.root, *plan.outputs, *(d[0] for d in plan.decisions)}
+    used |= {d[2] for d in plan.decisions if isinstance(d[2], Value)}
+    scalar_params = [p for p in plan.params if p in used]
+
+    def matrix_in(g: Group) -> str:
+        return f"A{g.source.tag}" if g.source else f"X{g.tag}"
+
+    forward, emitted = [], set()
+    for p in scalar_params:
+        forward.append(f"    {names[p]} = params[{plan.param_index[p]}]")
+    for v in plan.order:
+        if not v.children:
+            continue
+        g = member_of.get(v)
+        if g is None:
+            if v not in fused:
+                forward.append(plan.forward_line(v))
+            continue
+        if g.tag in emitted:
+            continue
+        emitted.add(g.tag)
+        m, k = len(g.members), len(g.inputs)
+        constants[f"W{g.tag}_at"] = np.array(
+            [[plan.param_index[z.children[2 * i]] for i in range(k)] for z in g.members], dtype=np.intp
+        )
+        labels = ", ".join(z.label or names[z] for z in g.members[:3]) + (", …" if m > 3 else "")
+        forward.append(f"    # layer {g.tag}: {m} neuron{'s' if m > 1 else ''} ({labels}) reading {k} inputs")
+        if g.source is None:
+            forward.append(f"    X{g.tag} = stack(({', '.join(names[x] for x in g.inputs)},))")
+        forward.append(f"    W{g.tag} = params[W{g.tag}_at]")
+        z = f"Z{g.tag} = W{g.tag} @ {matrix_in(g)}"
+        if g.bias:  # a column: added to every sample's column of W @ A
+            constants[f"B{g.tag}_at"] = np.array(
+                [[plan.param_index[z_.children[-1]]] for z_ in g.members], np.intp
+            )
+            z += f" + params[B{g.tag}_at]"
+        forward.append(f"    {z}")
+        out = f"A{g.tag}"
+        forward.append(f"    {out} = {g.activation}(Z{g.tag})" if g.activation else f"    {out} = Z{g.tag}")
+        for j, (member, output) in enumerate(zip(g.members, g.outputs)):
+            if member in used:
+                forward.append(f"    {names[member]} = Z{g.tag}[{j}]")
+            if output in used and output is not member:
+                forward.append(f"    {names[output]} = {out}[{j}]")
+    forward += plan.check_lines()
+
+    # Backward: per-node statements outside the layers; one block per layer, reached once every
+    # node that reads the layer's outputs has passed its gradient back.
+    backward = plan.seed_lines()
+    assigned: set[Value] = {plan.root} if backward else set()
+    d_varying: set[Value] = set()
+    from_layers: dict[str, list[str]] = {}  # layer tag → matrices (d of its outputs) from the layers above
+    position = {v: i for i, v in enumerate(plan.order)}
+    first_output = {g.tag: min(position[o] for o in g.outputs) for g in groups}
+    for v in reversed(plan.order):
+        g_out = output_of.get(v)
+        if (
+            g_out is not None
+            and position[v] == first_output[g_out[0].tag]
+            and g_out[0].members[0] in plan.needed
+        ):
+            backward += _layer_backward(g_out[0], plan, assigned, from_layers, matrix_in)
+        if v in fused or v not in plan.needed or not v.children or v not in assigned:
+            continue
+        backward += plan.edge_lines(v, assigned, d_varying)
+
+    grads = ["    grads = zeros(n_params)"]
+    for g in groups:
+        if g.members[0] in plan.needed:
+            grads.append(f"    grads[W{g.tag}_at] = d_W{g.tag}")
+            if g.bias:
+                grads.append(f"    grads[B{g.tag}_at] = d_B{g.tag}")
+    for p in plan.params:
+        if p in assigned:
+            grads.append(f"    grads[{plan.param_index[p]}] += d_{names[p]}")
+
+    args = ", ".join([*plan.slots, "params"])
+    root = names[plan.root]
+    out_tuple = ", ".join(names[o] for o in plan.outputs) + ("," if len(plan.outputs) == 1 else "")
+    lines = [
+        f"def forward({args}):",
+        f'    """{root} (and the outputs) for every sample of a batch, a layer at a time."""',
+        *forward,
+        f"    return {root}, ({out_tuple})",
+        "",
+        "",
+        f"def forward_backward({args}, n_samples):",
+        f'    """{root} and ∂{root}/∂(each parameter), summed over the batch: BP1–BP4 in matrix form."""',
+        *forward,
+        "    # backward",
+        *backward,
+        *grads,
+        f"    return {root}, grads, ({out_tuple})",
+    ]
+    constants["n_params"] = len(plan.params)
+    return "\n".join(lines) + "\n", constants
+
+
+def _layer_backward(g: Group, plan, assigned: set, from_layers: dict, matrix_in) -> list[str]:
+    names, tag = plan.names, g.tag
+    rows = [f"d_{names[o]}" if o in assigned else "0.0" for o in g.outputs]
+    parts = list(from_layers.get(tag, []))
+    if any(r != "0.0" for r in rows):
+        parts.append(f"stack(({', '.join(rows)},))")
+    if not parts:
+        return []
+    lines = [f"    # layer {tag}, backward: δ, then BP4, BP3 and the error passed down (BP2)"]
+    lines.append(f"    d_A{tag} = {' + '.join(parts)}")
+    if g.activation:
+        local = ACTIVATIONS[g.activation].format(Z=f"Z{tag}", A=f"A{tag}")
+        lines.append(f"    d_Z{tag} = d_A{tag} * ({local})")
+    else:
+        lines.append(f"    d_Z{tag} = d_A{tag}")
+    lines.append(f"    d_W{tag} = d_Z{tag} @ {matrix_in(g)}.T")
+    if g.bias:
+        lines.append(f"    d_B{tag} = total_rows(d_Z{tag})")
+    if any(x in plan.needed for x in g.inputs):
+        lines.append(f"    d_X{tag} = W{tag}.T @ d_Z{tag}")
+        if g.source is not None:
+            from_layers.setdefault(g.source.tag, []).append(f"d_X{tag}")
+        else:
+            for i, x in enumerate(g.inputs):
+                if x in plan.needed:
+                    op = "+=" if x in assigned else "="
+                    lines.append(f"    d_{names[x]} {op} d_X{tag}[{i}]")
+                    assigned.add(x)
+    return lines
