@@ -258,7 +258,8 @@ if __name__ == "__main__":
         "digits 64→16→10": (MLP(64, [16, 10], seed=0), quadratic_cost),
     }.items():
         program, seconds, peak = compile_cost(net, loss)
+        lines, batch_lines = program.source.count("\n"), program.batch_source.count("\n")
         print(
-            f"   {name}: {seconds * 1e3:6.1f} ms, peak {peak / 1e6:5.2f} MB, "
-            f"{program.source.count(chr(10))} lines per node, {program.batch_source.count(chr(10))} lines in matrices"
+            f"   {name}: {seconds * 1e3:6.1f} ms, peak {peak / 1e6:5.2f} MB, {lines} lines per node, "
+            f"{batch_lines} lines in matrices"
         )

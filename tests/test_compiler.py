@@ -47,7 +47,7 @@ def test_source_is_one_statement_per_node_and_one_per_edge_named_after_labels():
     assert "g_r_1 = sigmoid(r_1)" in src
     assert "d_r_5 = d_y * (y * (1.0 - y))" in src  # δ·g′(r_5): σ′ = σ(1 − σ)
     assert "d_w_x1_1 = dot(d_r_1, x1)" in src  # BP4: ∂E/∂w = x·δ
-    assert "d_g_r_1 += d_r_3 * w_1_3" in src  # the error signal flowing back along w_1,3
+    assert "d_g_r_1 = d_g_r_1 + d_r_3 * w_1_3" in src  # the error signal flowing back along w_1,3
 
 
 def test_floats_give_exactly_backwards_gradients():

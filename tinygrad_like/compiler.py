@@ -341,14 +341,16 @@ class Plan:
                 term = _product(d, local)
                 if d_v or local_varies:
                     d_varying.add(c)
+            # Accumulate with a new value, never in place: on a batch `d_a = d_b` makes d_a the same
+            # array as d_b, and `d_a += …` would change d_b too.
             target = f"d_{self.names[c]}"
             if c not in assigned:
                 lines.append(f"    {target} = {term}")
                 assigned.add(c)
             elif term.startswith("-"):
-                lines.append(f"    {target} -= {term[1:]}")
+                lines.append(f"    {target} = {target} - {term[1:]}")
             else:
-                lines.append(f"    {target} += {term}")
+                lines.append(f"    {target} = {target} + {term}")
         return lines
 
 

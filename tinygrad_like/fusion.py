@@ -173,7 +173,7 @@ def write_batch_program(plan) -> tuple[str, dict]:
                 grads.append(f"    grads[B{g.tag}_at] = d_B{g.tag}")
     for p in plan.params:
         if p in assigned:
-            grads.append(f"    grads[{plan.param_index[p]}] += d_{names[p]}")
+            grads.append(f"    grads[{plan.param_index[p]}] = grads[{plan.param_index[p]}] + d_{names[p]}")
 
     args = ", ".join([*plan.slots, "params"])
     root = names[plan.root]
@@ -222,7 +222,7 @@ def _layer_backward(g: Group, plan, assigned: set, from_layers: dict, matrix_in)
         else:
             for i, x in enumerate(g.inputs):
                 if x in plan.needed:
-                    op = "+=" if x in assigned else "="
-                    lines.append(f"    d_{names[x]} {op} d_X{tag}[{i}]")
+                    grad = f"d_{names[x]} + d_X{tag}[{i}]" if x in assigned else f"d_X{tag}[{i}]"
+                    lines.append(f"    d_{names[x]} = {grad}")  # a new array: d_X's rows are views
                     assigned.add(x)
     return lines
