@@ -148,3 +148,28 @@ h = 0.5
 grad_45 = net.named_parameters()["w_4,5"].grad
 print(f"w_4,5 = {P['w_4,5']:+.6f} → {P['w_4,5'] - h * grad_45:+.6f}  (correct)")
 print(f"w_4,5 = {P['w_4,5']:+.6f} → {P['w_3,5'] - h * grad_45:+.6f}  (as printed: from w_3,5)")
+
+# %% [markdown]
+# ## The derivation as a program
+#
+# `trace` records this graph once and writes the backward pass out as straight-line Python, one
+# statement per edge, named after the nodes. Read the backward half against the derivation above:
+# `d_y = d_delta` is $\delta$; `d_r_5 = d_y * (y * (1.0 - y))` is $\delta\, g'(r_5)$ (for the sigmoid,
+# $g' = g(1-g)$); `d_g_r_3 = d_r_5 * w_3_5` carries it back along $w_{3,5}$; the two paths meet in
+# `d_g_r_1`, which adds what comes through $f_3$ and through $f_4$; and `d_w_x1_1 = dot(d_r_1, x1)` is the
+# last factor, $x_1$ (`dot` is a plain product for one sample and sums over the samples of a batch).
+
+# %%
+from nn.compiled import compile_loss
+
+program = compile_loss(net, sum_squared_error)
+print(program.source.split("    # backward")[1])
+
+# %% [markdown]
+# It computes the same numbers as `backward()`, without building a single Value:
+
+# %%
+result = program(x[0], x[1], t)
+print(f"program:  ∂E/∂w_x1,1 = {result.grads[0]:+.15f}")
+print(f"backward: ∂E/∂w_x1,1 = {w.grad:+.15f}")
+assert result.grads[0] == w.grad

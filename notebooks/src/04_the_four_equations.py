@@ -181,3 +181,28 @@ print(
     f"δ3_3: engine {engine[l][m - 1]:+.10f}   with σ′(z_m) {row * sigma_prime(z[l][m - 1]):+.10f}"
     f"   as printed, σ′(z_k) {row * sigma_prime(z[l][k - 1]):+.10f}"
 )
+
+# %% [markdown]
+# ## The four equations as a program
+#
+# The compiler (`tinygrad_like.trace`) writes this network's cost out as a program. For a batch it
+# groups the neurons that read the same inputs into layers, and the program it runs is exactly the
+# matrix form above: $z^l = w^l a^{l-1} + b^l$ forward, then per layer $\delta^l$ (BP1/BP2), $\partial C/\partial w^l
+# = \delta^l (a^{l-1})^T$ summed over the batch (BP4), $\partial C/\partial b^l = \delta^l$ (BP3), and
+# $(w^{l})^T \delta^{l}$ passed down (BP2).
+
+# %%
+from nn.compiled import compile_loss
+
+program = compile_loss(model, quadratic_cost)
+print(program.batch_source.split("    # backward")[1])
+
+# %%
+columns = [np.array([v]) for v in [*x, *y]]  # a batch of one: x and y as columns
+result = program(*columns)
+engine_grads = []
+model.zero_grad()
+quadratic_cost([model([*x])], [list(y)]).backward()
+worst = max(abs(g - p.grad) / abs(p.grad) for g, p in zip(result.grads, model.parameters()))
+print(f"largest relative difference from backward(): {worst:.1e}")
+assert worst < 1e-12

@@ -86,7 +86,7 @@ X_train, Y_train = data.digits("train")
 X_test, Y_test = data.digits("test")
 model = MLP(64, [16, 10], seed=0)
 losses, test_accuracies, times = [], [], []
-for epoch in range(4):
+for epoch in range(8):
     history = fit(
         model,
         X_train,
@@ -108,12 +108,34 @@ for epoch in range(4):
     )
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3))
-ax1.plot(range(1, 5), losses, marker="o")
+ax1.plot(range(1, 9), losses, marker="o")
 ax1.set(xlabel="epoch", ylabel="quadratic cost C", title="training cost")
-ax2.plot(range(1, 5), test_accuracies, marker="o", color="tab:orange")
+ax2.plot(range(1, 9), test_accuracies, marker="o", color="tab:orange")
 ax2.set(xlabel="epoch", ylabel="accuracy", title="test accuracy", ylim=(0.5, 1.0))
 plt.tight_layout()
 plt.show()
+
+# %% [markdown]
+# Those epochs ran on the compiled program: `fit` traces one sample's cost, checks the first batch's
+# gradients against the Value graph, and then trains without building Values. The same training on
+# the Value graph (`compiled=False`) gives the same accuracy curve, more slowly:
+
+# %%
+for compiled in (True, False):
+    again = MLP(64, [16, 10], seed=0)
+    h = fit(
+        again,
+        X_train,
+        Y_train,
+        loss=quadratic_cost,
+        lr=3.0,
+        epochs=2,
+        batch_size=10,
+        progress=False,
+        metric="accuracy",
+        compiled=compiled,
+    )
+    print(f"compiled={compiled!s:5}  {sum(h.seconds) / 2:.2f} s per epoch   training accuracy {h.accuracy}")
 
 # %% [markdown]
 # A few digits the network gets wrong, with its answer and the right one:
