@@ -74,23 +74,12 @@ def value_moons(X, Y, model):
 
 
 def micrograd_moons(X, Y):
-    import micrograd.engine as mg
     import micrograd.nn as mgnn
+    from bench_engine import micrograd_moons_step  # the same step bench_engine.py times
 
     random.seed(1)
     model = mgnn.MLP(2, [16, 16, 1])
-
-    def step():
-        inputs = [list(map(mg.Value, x)) for x in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(Y, scores)]
-        total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
-        model.zero_grad()
-        total.backward()
-        for p in model.parameters():
-            p.data -= 0.1 * p.grad
-
-    return step
+    return lambda: micrograd_moons_step(model, X, Y)
 
 
 def torch_moons(X, Y):

@@ -198,38 +198,18 @@ def derive(
     order = topological_order(root)
     names = node_names(order)
     position = {v: i for i, v in enumerate(order)}
-    if wrt not in position:
-        return Derivation(
-            root,
-            wrt,
-            "0",
-            0.0,
-            0,
-            "paths",
-            {**names, wrt: wrt.label or "wrt"},
-            note=f"{names[root]} does not depend on {wrt.label or 'this value'}",
-            _paths=[],
-        )
 
     # Nodes on some path root → wrt, and how many paths leave each (multi-edges count apart).
     count: dict[Value, int] = {wrt: 1}
-    for v in order[position[wrt] + 1 :]:
+    for v in order[position[wrt] + 1 :] if wrt in position else []:
         n = sum(count.get(c, 0) for c in v.children)
         if n:
             count[v] = n
     paths_total = count.get(root, 0)
     if paths_total == 0:
-        return Derivation(
-            root,
-            wrt,
-            "0",
-            0.0,
-            0,
-            "paths",
-            names,
-            note=f"{names[root]} does not depend on {names[wrt]}",
-            _paths=[],
-        )
+        names.setdefault(wrt, wrt.label or "wrt")
+        note = f"{names[root]} does not depend on {names[wrt]}"
+        return Derivation(root, wrt, "0", 0.0, 0, "paths", names, note=note, _paths=[])
 
     # Immediate post-dominators toward wrt: where every path from v to wrt first meets again.
     ipdom: dict[Value, Value | None] = {wrt: None}
