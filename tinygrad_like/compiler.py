@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from tinygrad_like.graph import topological_order
 from tinygrad_like.ops import DomainError, lookup
-from tinygrad_like.value import Value, _GradMode
+from tinygrad_like.value import Value, decisions_recorded
 
 _SPELLED = {"δ": "delta", "σ": "sigma", "ŵ": "w_hat", "b̂": "b_hat", "r̂": "r_hat", "·": "_"}
 _NUMERIC_HELPERS = (
@@ -459,12 +459,8 @@ class Program:
 
     def _trace(self, example: dict[str, float]) -> _Variant:
         slots = {name: Value(float(value), label=name) for name, value in example.items()}
-        previous = _GradMode.decisions
-        _GradMode.decisions = decisions = []
-        try:
+        with decisions_recorded() as decisions:
             result = self.fn(**slots)
-        finally:
-            _GradMode.decisions = previous
         root, outputs = result if isinstance(result, tuple) else (result, [])
         outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
         if not isinstance(root, Value) or not all(isinstance(o, Value) for o in outputs):

@@ -68,7 +68,7 @@ def label(text: str) -> str:
     return graphviz.nohtml(text)
 
 
-def name_of(v: Value, precision: int = 4) -> str:
+def name_of(v: Value) -> str:
     """What to call a node: its label, or for an unlabelled constant its number."""
     if v.label:
         return v.label

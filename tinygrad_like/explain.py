@@ -61,13 +61,11 @@ class Explanation(Sequence[Step]):
         self,
         root: Value,
         steps: list[Step],
-        order: list[Value],
         names: dict[Value, str],
         start: dict[Value, float],
     ) -> None:
         self.root = root
         self.steps = steps
-        self.order = order
         self.names = names
         self._start = start  # each node's grad when the pass began (after seeding)
 
@@ -230,4 +228,4 @@ def explain(root: Value) -> Explanation:
                         names[child],
                     )
                 )
-    return Explanation(root, steps, order, names, start)
+    return Explanation(root, steps, names, start)

@@ -55,6 +55,25 @@ def no_grad() -> Iterator[None]:
         _GradMode.recording = before
 
 
+@contextmanager
+def decisions_recorded() -> Iterator[list]:
+    """Inside this block every comparison of Values is noted in the list it yields, as
+    (left Value, operator, right Value or number, outcome): what the compiler checks later.
+
+    >>> a = Value(2.0)
+    >>> with decisions_recorded() as decisions:
+    ...     _ = a > 1
+    >>> decisions[0][1:]
+    ('>', 1, True)
+    """
+    before = _GradMode.decisions
+    _GradMode.decisions = decisions = []
+    try:
+        yield decisions
+    finally:
+        _GradMode.decisions = before
+
+
 def _is_real(x: object) -> bool:
     """True for int, float, bool, fractions and numpy's real scalars; False for anything else."""
     if isinstance(x, (float, int)):
