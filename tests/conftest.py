@@ -1,7 +1,5 @@
 import os
-import pathlib
 import shutil
-import sys
 
 import pytest
 from hypothesis import settings
@@ -11,10 +9,6 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-# Tests share a helper module (oracle.py) that sits beside them; this makes the tests folder
-# importable for that one helper. The package under test is always the installed one.
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 
 def require_program(program: str, debian_package: str) -> str:
