@@ -142,6 +142,9 @@ def test_a_branch_on_a_value_is_detected_and_retraced_or_refused():
     with pytest.raises(BranchError, match="different paths at x > 0"):
         program(x=np.array([1.0, -1.0]))
 
+    truthy = trace(lambda x: x * w if x else x + w, [w], x=1.0)  # `if x:` is x != 0, and is checked too
+    assert truthy(x=3.0).grads == [3.0] and truthy(x=0.0).grads == [1.0]
+
 
 def test_labels_are_never_executed(capfd):
     w = Value(1.5, label="__import__('os').system('echo hacked')")

@@ -179,6 +179,8 @@ def test_draw_refuses_non_values():
         draw_dot(Value(1.0), rankdir="XY")
     with pytest.raises(TypeError, match="nn model"):
         draw_network(Value(1.0))
+    with pytest.raises(ValueError, match="pass model="):
+        draw_dot(Value(1.0), collapse=True)
 
 
 def test_render_passes_dot_errors_on():

@@ -176,3 +176,10 @@ def test_weighted_sum_is_z_of_a_neuron():
     assert (w1.grad, x1.grad, w2.grad, x2.grad, b.grad) == (2.0, 0.5, 3.0, -1.0, 1.0)
     with pytest.raises(ValueError, match="2 weights but 1 inputs"):
         Value.weighted_sum([w1, w2], [x1])
+
+
+def test_comparisons_and_truth_are_about_the_number():
+    a, b = Value(2.0), Value(3.0)
+    assert a < b and b > 2 and a <= 2.0 and not (a >= b)
+    assert bool(Value(0.0)) is False and bool(Value(-1.0)) is True
+    assert a != Value(2.0)  # == stays identity, so Values work as dict keys

@@ -192,6 +192,10 @@ def draw_dot(
         raise ValueError(f"draw_dot: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value to draw from, got {type(root).__name__}")
+    if collapse and model is None:
+        raise ValueError(
+            "draw_dot: collapse=True draws each neuron of a model as one node; pass model=the nn model"
+        )
     order = topological_order(root)
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     marked = set(highlight)

@@ -140,6 +140,9 @@ class Value:
     def __ge__(self, other):  # self >= other
         return _compare(">=", self, other)
 
+    def __bool__(self) -> bool:  # `if x:` means x != 0, as for the number itself
+        return _compare("!=", self, 0.0)
+
     # ---- the chain rule ---------------------------------------------------------------------
 
     def backward(self) -> None:
@@ -279,7 +282,7 @@ class Value:
         return apply(_WSUM, *operands)
 
 
-_COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+_COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__, "!=": float.__ne__}
 
 
 def _compare(symbol: str, a: Value, b: object):
