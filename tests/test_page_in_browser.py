@@ -74,4 +74,9 @@ def test_next_moves_the_highlighted_node_along_the_backward_order(tmp_path, brow
     body.send_keys(Keys.ARROW_LEFT)  # step 3: n sends to b
     assert browser.find_element(By.ID, "counter").text == f"3 / {len(steps)}"
     assert highlighted_node(browser) == "n"
+
+    browser.find_element(By.ID, "zoom").click()  # full size: the highlighted node is scrolled into view
+    assert "zoomed" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
+    browser.find_element(By.ID, "next").click()
+    assert highlighted_node(browser) == "x·w"
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []

@@ -19,6 +19,7 @@ same graph always gives the same DOT text and no label can break it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -115,7 +116,9 @@ class Drawing:
         return self.svg()
 
     def __repr__(self) -> str:
-        return f"<Drawing: {self.source.count(' [label=')} nodes and edges; .source, .svg(), .save(path)>"
+        nodes = len(re.findall(r"^\s*(?!graph |node |edge )\w+ \[", self.source, re.M))
+        edges = self.source.count(" -> ")
+        return f"<Drawing of {nodes} nodes and {edges} edges; .source, .svg(), .save(path)>"
 
 
 def _value_label(
