@@ -4,6 +4,8 @@ import shutil
 import pytest
 from hypothesis import settings
 
+from tinygrad_like import Value
+
 # Under CI the property tests draw the same examples every run, so the gate cannot flake;
 # on a developer's machine they explore new examples each time.
 settings.register_profile("ci", derandomize=True, deadline=None)
@@ -21,3 +23,16 @@ def require_program(program: str, debian_package: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{message} (.ci/run installs it; under CI it must be there)")
     pytest.skip(message)
+
+
+def tanh_neuron():
+    """The documents' smallest neuron, y = tanh(n), n = x·w + b at x = 2, w = −3, b = 1 (no backward yet).
+
+    Returns (y, x, w, b, n), every one labelled.
+    """
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
+    n = x * w + b
+    n.label = "n"
+    y = n.tanh()
+    y.label = "y"
+    return y, x, w, b, n

@@ -6,7 +6,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import require_program
+from conftest import require_program, tanh_neuron
 
 from nn import MLP, examples, hinge_loss, sum_squared_error
 from tinygrad_like import Value
@@ -15,11 +15,7 @@ from tinygrad_like.render import RenderError, render
 
 
 def neuron_graph():
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
-    n = x * w + b
-    n.label = "n"
-    y = n.tanh()
-    y.label = "y"
+    y, x, _, _, n = tanh_neuron()
     y.backward()
     return y, n, x
 

@@ -4,6 +4,7 @@ import math
 import re
 
 import pytest
+from conftest import tanh_neuron
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracle import replay, run_both
@@ -15,17 +16,8 @@ from tinygrad_like.derive import derive
 from tinygrad_like.explain import explain
 
 
-def neuron():
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
-    n = x * w + b
-    n.label = "n"
-    y = n.tanh()
-    y.label = "y"
-    return y, x, w, b, n
-
-
 def test_one_step_per_edge_in_reverse_topological_order():
-    y, x, w, b, n = neuron()
+    y, x, w, b, n = tanh_neuron()
     steps = explain(y)
     edges = sum(len(v.children) for v in topological_order(y))
     assert len(steps) == edges == 5
@@ -37,7 +29,7 @@ def test_one_step_per_edge_in_reverse_topological_order():
 
 
 def test_steps_match_backward_and_replaying_contributions_reproduces_every_grad():
-    y, x, w, b, n = neuron()
+    y, x, w, b, n = tanh_neuron()
     steps = explain(y)
     explained = {v: v.grad for v in topological_order(y)}
     for v in explained:
@@ -63,7 +55,7 @@ def test_a_reused_node_shows_its_contributions_accumulating():
 
 
 def test_explain_has_backwards_semantics_leaves_accumulate():
-    y, x, w, b, n = neuron()
+    y, x, w, b, n = tanh_neuron()
     explain(y)
     first = x.grad
     explain(y)
@@ -71,7 +63,7 @@ def test_explain_has_backwards_semantics_leaves_accumulate():
 
 
 def test_step_table_prints_and_exports():
-    y, *_ = neuron()
+    y, *_ = tanh_neuron()
     steps = explain(y)
     text = str(steps)
     assert "1 − tanh²(n)" in text and len(text.splitlines()) == 2 + 1 + len(steps)
@@ -114,14 +106,14 @@ def test_derive_on_the_blogs_three_layer_network_reads_like_the_blog():
 
 
 def test_derive_latex_and_display():
-    y, x, *_ = neuron()
+    y, x, *_ = tanh_neuron()
     d = derive(y, x)
     assert d.latex().startswith(r"\frac{\partial y}{\partial x} = \tanh'(n) \cdot w")
     assert d._repr_latex_().startswith("$$")
 
 
 def test_derive_of_an_unrelated_value_is_zero():
-    y, *_ = neuron()
+    y, *_ = tanh_neuron()
     d = derive(y, Value(1.0, label="q"))
     assert d.value == 0.0 and d.path_count == 0 and "does not depend" in str(d)
 
@@ -166,7 +158,7 @@ def test_random_derivations_equal_backward_and_finite_differences(leaves, progra
 
 
 def test_frames_one_per_step_highlighting_the_node_and_filling_grads_in():
-    y, x, w, b, n = neuron()
+    y, x, w, b, n = tanh_neuron()
     steps = explain(y)
     frames = steps.frames()
     assert len(frames) == len(steps)
@@ -180,7 +172,7 @@ def test_frames_one_per_step_highlighting_the_node_and_filling_grads_in():
 
 
 def test_page_is_self_contained(tmp_path):
-    y, *_ = neuron()
+    y, *_ = tanh_neuron()
     page = explain(y).to_html(tmp_path / "backprop.html").read_text()
     assert page.count('<section class="frame"') == 5 and page.count("<svg") == 5
     assert not re.search(r"(src|href)=\"https?://", page)

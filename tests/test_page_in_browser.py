@@ -1,10 +1,9 @@
 """The step-through page in a real headless browser (Debian's chromium and chromedriver; CI installs them)."""
 
 import pytest
-from conftest import require_program
+from conftest import require_program, tanh_neuron
 from selenium import webdriver
 
-from tinygrad_like import Value
 from tinygrad_like.explain import explain
 
 
@@ -49,11 +48,7 @@ def test_next_moves_the_highlighted_node_along_the_backward_order(tmp_path, brow
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
-    n = x * w + b
-    n.label = "n"
-    y = n.tanh()
-    y.label = "y"
+    y, *_ = tanh_neuron()
     steps = explain(y)
     page = steps.to_html(tmp_path / "backprop.html")
     browser.get(page.as_uri())

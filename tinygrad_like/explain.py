@@ -141,13 +141,6 @@ class Explanation(Sequence[Step]):
 
     # ---- pictures ----------------------------------------------------------------------------
 
-    def grads_after(self, k: int) -> dict[Value, float]:
-        """Every node's grad as it stood after step ``k`` (−1: after seeding, before any step)."""
-        grads = dict(self._start)
-        for s in self.steps[: k + 1]:
-            grads[s.child] = s.child_grad
-        return grads
-
     def frames(self, max_frames: int = 400, **draw_options):
         """One drawing per step: the node pushing its gradient highlighted, the edge it flows
         along in red, every grad as far as the pass has got (the blog's closing pictures)."""
