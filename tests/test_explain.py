@@ -28,14 +28,10 @@ def test_one_step_per_edge_in_reverse_topological_order():
     assert steps[0].rule == "1 − tanh²(n)" and steps[3].rule == "w" and steps[4].rule == "x"
 
 
-def test_steps_match_backward_and_replaying_contributions_reproduces_every_grad():
+def test_replaying_the_steps_gives_a_fresh_backwards_gradients():
     y, x, w, b, n = tanh_neuron()
     steps = explain(y)
-    explained = {v: v.grad for v in topological_order(y)}
-    for v in explained:
-        v.grad = 0.0
     y.backward()
-    assert explained == {v: v.grad for v in topological_order(y)}
     replay = {y: 1.0}
     for s in steps:
         assert s.upstream == replay[s.node]
@@ -43,6 +39,8 @@ def test_steps_match_backward_and_replaying_contributions_reproduces_every_grad(
         replay[s.child] = replay.get(s.child, 0.0) + s.contribution
         assert s.child_grad == replay[s.child]
     assert all(replay[v] == v.grad for v in replay)
+    # by hand: y = tanh(x·w + b) at x = 2, w = −3, b = 1, so ∂y/∂x = (1 − tanh²(−5))·w
+    assert x.grad == pytest.approx((1 - math.tanh(-5.0) ** 2) * -3.0, rel=1e-12)
 
 
 def test_a_reused_node_shows_its_contributions_accumulating():
@@ -54,12 +52,35 @@ def test_a_reused_node_shows_its_contributions_accumulating():
     assert [s.child_grad for s in steps] == [1.0, 4.0, 7.0]  # 1 from the +, then a and a from a·a: 2a + 1 = 7
 
 
-def test_explain_has_backwards_semantics_leaves_accumulate():
+def test_explain_only_shows_it_changes_no_grad():
     y, x, w, b, n = tanh_neuron()
+    nodes = topological_order(y)
     explain(y)
-    first = x.grad
-    explain(y)
-    assert x.grad == 2 * first and n.grad == explain(y)[0].contribution
+    assert all(v.grad == 0.0 for v in nodes)  # fresh leaves stay fresh
+    y.backward()
+    after_backward = {v: v.grad for v in nodes}
+    first, second = str(explain(y)), str(explain(y))
+    assert first == second  # the README's order: backward, then explain twice
+    assert {v: v.grad for v in nodes} == after_backward
+    last = {s.child: s.child_grad for s in explain(y)}
+    assert all(last[v] == v.grad for v in last)  # each node's last child_grad is its .grad
+
+
+def test_names_read_right_constants_unique_parentheses_no_minus_zero():
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.0])], [1.0])  # ½·Σ(δ^2): the ½ is a constant
+    E.label = "E"
+    steps = explain(E)
+    text = "\n".join(s.equation() for s in steps)
+    assert "∂E/∂0.5" not in text and "∂E/∂(0.5)" not in text
+    assert "E → the constant 0.5" in text
+    named = {s.child: s.child_name for s in steps if not s.to_constant}
+    named.update({s.node: s.node_name for s in steps})
+    assert len(set(named.values())) == len(named)  # every non-constant node has its own name
+    assert not re.search(r"(?<![\w.])-0(?![.\d])", str(steps) + text)  # x2 = 0 gives 0 × −…, never −0
+    y, x, w, b, n = tanh_neuron()
+    n.label = ""
+    assert explain(y)[1].derivative() == "∂(x·w + b)/∂(x·w)"
 
 
 def test_step_table_prints_and_exports():
@@ -168,6 +189,8 @@ def test_frames_one_per_step_highlighting_the_node_and_filling_grads_in():
         assert 'color="#d62728"' in frame.source
     assert "grad 0.0000" in frames[0].source  # x not reached yet in the first frame
     x_line = [line for line in frames[-1].source.splitlines() if '"{ x |' in line][0]
+    assert x.grad == 0.0  # the frames show the pass; they do not run it
+    y.backward()
     assert f"grad {x.grad:.3e}" in x_line
 
 

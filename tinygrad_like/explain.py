@@ -1,12 +1,14 @@
 r"""The backward pass, one chain-rule step at a time.
 
-``explain(root)`` runs the same backward pass as ``root.backward()`` and records
-each step: a node passes its gradient to one operand,
+``explain(root)`` shows the steps of a fresh backward pass from ``root`` (root
+seeded with 1, every other node starting from 0) without changing any ``grad``:
+at each step a node passes its gradient to one operand,
 
     child.grad += ∂node/∂child × node.grad        (local × upstream = contribution)
 
 with the local derivative written out as a rule (``1 − tanh²(n)``) from the
-table of operations. One step per edge, in the order they happen.
+table of operations. One step per edge, in the order ``backward()`` takes them;
+``child_grad`` is the child's gradient after the step, as far as the pass has got.
 
 >>> from tinygrad_like import Value
 >>> x = Value(2.0, label="x"); w = Value(-3.0, label="w"); b = Value(1.0, label="b")
@@ -15,7 +17,9 @@ table of operations. One step per edge, in the order they happen.
 >>> steps = explain(y)
 >>> len(steps), steps[0].rule, steps[0].child.label
 (5, '1 − tanh²(n)', 'n')
->>> x.grad == steps[-2].child_grad
+>>> x.grad                       # explain only shows: no grad is touched
+0.0
+>>> y.backward(); x.grad == steps[-2].child_grad
 True
 """
 
@@ -25,8 +29,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinygrad_like.graph import cycle_collector_paused, start_backward
-from tinygrad_like.notation import node_names, to_tex
+from tinygrad_like.graph import topological_order
+from tinygrad_like.notation import is_constant, node_names, number, operand, to_tex
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -46,11 +50,28 @@ class Step:
     node_name: str
     child_name: str
 
+    @property
+    def to_constant(self) -> bool:
+        """True when the child is a constant (a number in the expression, not a variable)."""
+        return is_constant(self.child)
+
+    def derivative(self) -> str:
+        """The local derivative's name, ``∂(x·w + b)/∂(x·w)``; for a constant child, what it is."""
+        if self.to_constant:
+            return f"∂{operand(self.node_name)}/∂(the constant {self.child_name})"
+        return f"∂{operand(self.node_name)}/∂{operand(self.child_name)}"
+
     def equation(self) -> str:
         """The step as one line: ∂y/∂n = 1 − tanh²(n) = 0.0002; n.grad += 0.0002 × 1 → 0.0002."""
+        local, upstream, after = number(self.local), number(self.upstream), number(self.child_grad)
+        if self.to_constant:
+            return (
+                f"{self.node_name} → the constant {self.child_name}: local {self.rule} = {local};  "
+                f"its grad += {local} × {upstream} → {after} (nothing to learn: a constant)"
+            )
         return (
-            f"∂{self.node_name}/∂{self.child_name} = {self.rule} = {self.local:.6g};  "
-            f"{self.child_name}.grad += {self.local:.6g} × {self.upstream:.6g} → {self.child_grad:.6g}"
+            f"{self.derivative()} = {self.rule} = {local};  "
+            f"{operand(self.child_name)}.grad += {local} × {upstream} → {after}"
         )
 
 
@@ -89,10 +110,10 @@ class Explanation(Sequence[Step]):
                 s.node_name,
                 s.child_name,
                 s.rule,
-                f"{s.local:.6g}",
-                f"{s.upstream:.6g}",
-                f"{s.contribution:.6g}",
-                f"{s.child_grad:.6g}",
+                number(s.local),
+                number(s.upstream),
+                number(s.contribution),
+                number(s.child_grad),
             ]
             for s in self.steps
         ]
@@ -122,10 +143,11 @@ class Explanation(Sequence[Step]):
             r"\# & node & child & $\partial\,\mathrm{node}/\partial\,\mathrm{child}$ & local & upstream "
             r"& contribution & child.grad \\ \hline",
         ]
-        for s in self.steps:
+        for s, row in zip(self.steps, self._rows()):
             lines.append(
                 f"{s.index + 1} & ${to_tex(s.node_name)}$ & ${to_tex(s.child_name)}$ & ${to_tex(s.rule)}$ & "
-                f"{s.local:.6g} & {s.upstream:.6g} & {s.contribution:.6g} & {s.child_grad:.6g} \\\\"
+                + " & ".join(row[4:])
+                + " \\\\"
             )
         lines.append(r"\end{tabular}")
         return "\n".join(lines)
@@ -133,9 +155,12 @@ class Explanation(Sequence[Step]):
     def _repr_markdown_(self) -> str:
         head = "| # | step | local | upstream | contribution | child.grad |\n|---|---|---|---|---|---|"
         body = []
-        for s in self.steps:
-            frac = f"\\frac{{\\partial {to_tex(s.node_name)}}}{{\\partial {to_tex(s.child_name)}}}"
-            numbers = f"{s.local:.6g} | {s.upstream:.6g} | {s.contribution:.6g} | {s.child_grad:.6g}"
+        for s, row in zip(self.steps, self._rows()):
+            top, bottom = to_tex(operand(s.node_name)), to_tex(operand(s.child_name))
+            if s.to_constant:
+                bottom = f"(\\text{{the constant }} {bottom})"
+            frac = f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"
+            numbers = " | ".join(row[4:])
             body.append(f"| {s.index + 1} | ${frac} = {to_tex(s.rule)}$ | {numbers} |")
         return "\n".join([head, *body])
 
@@ -176,49 +201,53 @@ class Explanation(Sequence[Step]):
 
 
 def explain(root: Value) -> Explanation:
-    r"""Run the backward pass from ``root`` and return its steps in the order they happen.
+    r"""The steps of a fresh backward pass from ``root``, in the order they happen; changes no grad.
 
-    The semantics are ``backward()``'s: ``root.grad`` is seeded with 1.0, interior
-    grads hold this pass's numbers, and leaf grads *accumulate* across calls (so
-    explaining after a backward pass adds to the leaves again; zero them first).
+    The pass is ``backward()``'s, run on the side: ``root`` seeded with 1.0, every
+    other node starting from 0, each step adding local × upstream to one child. So
+    after ``root.backward()`` on fresh leaves each node's last ``child_grad`` is its
+    ``.grad``, and explaining twice gives the same table.
 
     >>> from tinygrad_like import Value
     >>> a = Value(3.0, label="a"); y = a * a; y.label = "y"
-    >>> print(explain(y))        # a is used twice: two steps add into a.grad
+    >>> print(explain(y))        # a is used twice: two steps add into a's gradient
     backward pass from y (2 steps, one per edge)
     #  node  child  ∂node/∂child  local  upstream  contribution  child.grad
     -  ----  -----  ------------  -----  --------  ------------  ----------
     1  y     a      a             3      1         3             3
     2  y     a      a             3      1         3             6
+    >>> a.grad                   # untouched: call y.backward() to fill the grads
+    0.0
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain needs a Value, got {type(root).__name__}")
-    with cycle_collector_paused():
-        order = start_backward(root)
-        names = node_names(order)
-        start = {v: v.grad for v in order}
-        steps: list[Step] = []
-        for node in reversed(order):
-            if not node.children:
-                continue
-            op = lookup(node.op)
-            operand_names = [names[c] for c in node.children]
-            upstream = node.grad
-            for i, (child, local) in enumerate(zip(node.children, node.local_grads)):
-                contribution = local * upstream
-                child.grad += contribution
-                steps.append(
-                    Step(
-                        len(steps),
-                        node,
-                        child,
-                        local,
-                        op.rule(i, operand_names),
-                        upstream,
-                        contribution,
-                        child.grad,
-                        names[node],
-                        names[child],
-                    )
+    order = topological_order(root)
+    names = node_names(order)
+    grads = dict.fromkeys(order, 0.0)
+    grads[root] = 1.0
+    start = dict(grads)
+    steps: list[Step] = []
+    for node in reversed(order):
+        if not node.children:
+            continue
+        op = lookup(node.op)
+        operand_names = [names[c] for c in node.children]
+        upstream = grads[node]
+        for i, (child, local) in enumerate(zip(node.children, node.local_grads)):
+            contribution = local * upstream
+            grads[child] += contribution
+            steps.append(
+                Step(
+                    len(steps),
+                    node,
+                    child,
+                    local,
+                    op.rule(i, operand_names),
+                    upstream,
+                    contribution,
+                    grads[child],
+                    names[node],
+                    names[child],
                 )
+            )
     return Explanation(root, steps, names, start)

@@ -2,7 +2,10 @@ r"""How nodes are named in explanations and derivations, and how that text becom
 
 A node is called by its label; an unlabelled constant by its number; an
 unlabelled result by the formula that made it when that is short (``x·w``),
-else ``v7`` after its place in the graph.
+else ``v7`` after its place in the graph. Within one graph every name but a
+constant's is unique: a label used twice becomes ``x1#2`` the second time.
+``operand`` wraps a composite name in parentheses where it is differentiated
+(``∂(x·w + b)/∂(x·w)``), and ``number`` writes a value without ``-0``.
 
 >>> to_tex("1 − tanh²(n)")
 '1 - \\tanh^{2}(n)'
@@ -31,20 +34,62 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     """
     names: dict[Value, str] = {}
     generated: set[Value] = set()
+    taken: dict[str, int] = {}  # how many nodes are already called by each name
     for i, v in enumerate(order):
         if v.label:
-            names[v] = v.label
-        elif not v.children:
-            names[v] = f"{v.data:g}"
+            name = v.label
+            if name in taken:  # a second node with the same label: x1#2, x1#3, …
+                name = f"{v.label}#{taken[v.label] + 1}"
+            taken[v.label] = taken.get(v.label, 0) + 1
+        elif is_constant(v):
+            names[v] = number(v.data, "g")  # constants are shown as their values, repeats and all
+            continue
         else:
-            formula = lookup(v.op).write([names[c] for c in v.children])
-            # a formula only of named things, and short; else a place name (v7)
-            if len(formula) <= MAX_FORMULA and not any(c in generated for c in v.children):
-                names[v] = formula
-            else:
-                names[v] = f"v{i}"
+            name = lookup(v.op).write([names[c] for c in v.children])
+            # a formula only of named things, short and not taken; else a place name (v7)
+            if len(name) > MAX_FORMULA or name in taken or any(c in generated for c in v.children):
+                name = f"v{i}"
                 generated.add(v)
+        taken[name] = taken.get(name, 0) + 1
+        names[v] = name
     return names
+
+
+def is_constant(v: Value) -> bool:
+    """A leaf without a label: a number written into an expression (the ½ of E, the 1 of 1 − t·y)."""
+    return not v.children and not v.label
+
+
+def operand(name: str) -> str:
+    """``name`` as the thing a derivative is taken of or by: composites in parentheses.
+
+    >>> operand("x·w + b"), operand("x·w"), operand("g(r_3)"), operand("w_x1,1"), operand("δ^2")
+    ('(x·w + b)', '(x·w)', 'g(r_3)', 'w_x1,1', '(δ^2)')
+    """
+    atomic = re.fullmatch(r"[\w.,′̂#]+|\w*\((.*)\)", name)
+    if atomic and atomic.group(1) is not None:  # f(...): atomic unless something follows the call
+        atomic = _closing(name, name.index("(")) == len(name) - 1
+    return name if atomic and not name.startswith("-") else f"({name})"
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the parenthesis that closes the one at ``start``."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += text[i] == "("
+        depth -= text[i] == ")"
+        if depth == 0:
+            return i
+    return len(text)
+
+
+def number(x: float, spec: str = ".6g") -> str:
+    """A value as the tables write it, never ``-0``.
+
+    >>> number(0.0 * -1.5), number(-0.000174943), number(2.0, "g")
+    ('0', '-0.000174943', '2')
+    """
+    return format(x + 0.0, spec)  # -0.0 + 0.0 is +0.0
 
 
 _TEX_WORDS = {"tanh": r"\tanh", "exp": r"\exp", "log": r"\log", "ln": r"\ln", "sign": r"\operatorname{sign}"}

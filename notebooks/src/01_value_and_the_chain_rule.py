@@ -57,12 +57,10 @@ draw_dot(y, show_local=True)
 # %% [markdown]
 # ## The steps, one per edge
 #
-# `explain` runs the same backward pass and records each step. (It has `backward()`'s semantics:
-# leaf gradients accumulate, so we zero them first.)
+# `explain` shows the steps of a fresh backward pass from `y` (y seeded with 1, every other node
+# from 0) and changes no `grad`: explaining after `backward()`, or twice, shows the same table.
 
 # %%
-for leaf in (x, w, b):
-    leaf.grad = 0.0
 steps = explain(y)
 print(steps)
 

@@ -26,7 +26,8 @@ draw_network(net)
 x, t = [1.0, 0.5], 1.0
 E = sum_squared_error([net(x)], [t])
 E.label = "E"
-steps = explain(E)  # the backward pass, step by step; it also fills every grad
+steps = explain(E)  # the backward pass, step by step (it only shows: no grad changes)
+E.backward()  # the pass itself, which fills every grad
 print(f"E = {E.data:.6f}; the backward pass has {len(steps)} steps, one per edge of the graph")
 
 # %% [markdown]
