@@ -194,10 +194,30 @@ def test_frames_one_per_step_highlighting_the_node_and_filling_grads_in():
     assert f"grad {x.grad:.3e}" in x_line
 
 
-def test_page_is_self_contained(tmp_path):
+def test_page_is_self_contained_one_drawing_and_the_steps_as_data(tmp_path):
+    import json
+
     y, *_ = tanh_neuron()
     page = explain(y).to_html(tmp_path / "backprop.html").read_text()
-    assert page.count('<section class="frame"') == 5 and page.count("<svg") == 5
+    assert page.count("<svg") == 1 and page.count('class="node"') == 6 and page.count('class="edge"') >= 5
+    data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>', page).group(1))
+    assert [(s["active"], s["target"]) for s in data["steps"]][:1] == [(["n5"], ["n4"])]
+    assert len(data["steps"]) == 5
     assert not re.search(r"(src|href)=\"https?://", page)
     with pytest.raises(ValueError, match="nothing to step through"):
         explain(Value(1.0)).to_html(tmp_path / "empty.html")
+
+
+def test_the_page_grows_with_nodes_plus_steps_and_says_how_to_shrink_a_huge_graph(tmp_path):
+    def chain(n):
+        v = Value(0.5, label="x")
+        for _ in range(n):
+            v = (v * 1.01).tanh()
+        return v
+
+    small = len(explain(chain(100)).to_html(tmp_path / "a.html").read_text())
+    big = len(explain(chain(400)).to_html(tmp_path / "b.html").read_text())
+    assert big < 4.5 * small  # 4× the nodes and steps: about 4× the page, not 16×
+    with pytest.raises(ValueError, match="one sample instead of a batch"):
+        explain(chain(3400)).to_html(tmp_path / "c.html")  # 3 steps a link: 10,200, over 10,000
+    assert explain(chain(3400)).to_html(tmp_path / "c.html", max_steps=20_000).exists()

@@ -1,9 +1,14 @@
-"""The step-through page in a real headless browser (Debian's chromium and chromedriver; CI installs them)."""
+"""The step-through pages in a real headless browser (Debian's chromium and chromedriver; CI installs them).
+
+At a 1280×720 window, for each step: the node passing the gradient (.active) and the one
+receiving it (.target) lie inside the drawing's visible area, with text at least 11 CSS px tall.
+"""
 
 import pytest
 from conftest import require_program, tanh_neuron
 from selenium import webdriver
 
+from nn import examples, sum_squared_error
 from tinygrad_like.explain import explain
 
 
@@ -27,24 +32,57 @@ def browser():
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_window_size(1280, 720)
+    # the window's inner size is what a reader sees: make it 1280×720 exactly
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    outer = driver.get_window_size()
+    driver.set_window_size(outer["width"] + 1280 - inner[0], outer["height"] + 720 - inner[1])
     yield driver
     driver.quit()
 
 
-def highlighted_node(driver):
-    """The name written in the highlighted record of the visible frame."""
-    return driver.execute_script(
-        """
-        const frame = document.querySelector('.frame.current');
-        const marked = g => Array.from(g.querySelectorAll('polygon, path'))
-            .some(p => p.getAttribute('fill') === '#ffd54f');
-        const node = Array.from(frame.querySelectorAll('g.node')).find(marked);
-        return node ? node.querySelector('text').textContent : null;
-        """
-    )
+MARKED = """
+const stage = document.getElementById('stage').getBoundingClientRect();
+const view = [window.innerWidth, window.innerHeight];
+return Array.from(document.querySelectorAll(arguments[0])).map(g => {
+  const r = g.getBoundingClientRect();
+  const texts = Array.from(g.querySelectorAll('text')).map(t => t.getBoundingClientRect().height);
+  return {tag: g.tagName, cls: g.getAttribute('class'), id: g.id,
+          name: (g.querySelector('text.name') || g.querySelector('text')).textContent,
+          inside: r.left >= stage.left && r.right <= stage.right && r.top >= stage.top
+                  && r.bottom <= stage.bottom && stage.right <= view[0] && stage.bottom <= view[1],
+          rect: [r.left, r.top, r.right, r.bottom], smallest_text: Math.min(...texts)};
+});
+"""
 
 
-def test_next_moves_the_highlighted_node_along_the_backward_order(tmp_path, browser):
+def marked(driver, selector):
+    return driver.execute_script(MARKED, selector)
+
+
+def severe(driver):
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def assert_step_readable(driver, step, selectors=(".active", ".target")):
+    for selector in selectors:
+        found = marked(driver, selector)
+        assert found, f"step {step}: no {selector} element"
+        for node in found:
+            assert node["tag"] == "g" and "node" in node["cls"].split(), f"step {step}: {node}"
+            assert node["inside"], f"step {step}: {selector} {node['name']!r} at {node['rect']} is off-screen"
+            assert node["smallest_text"] >= 11, f"step {step}: {selector} text {node['smallest_text']:.1f} px"
+
+
+def demo_graph():
+    """The demo's graph: the blog's network, its E on the sample x = (1, 0), t = 1."""
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.0])], [1.0])
+    E.label = "E"
+    return net, E
+
+
+def test_next_and_arrows_move_the_marked_nodes_along_the_backward_order(tmp_path, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -52,26 +90,79 @@ def test_next_moves_the_highlighted_node_along_the_backward_order(tmp_path, brow
     steps = explain(y)
     page = steps.to_html(tmp_path / "backprop.html")
     browser.get(page.as_uri())
-
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert errors == []
+    assert severe(browser) == []
     assert browser.find_element(By.ID, "counter").text == f"1 / {len(steps)}"
 
-    seen = [highlighted_node(browser)]
-    for _ in range(len(steps) - 1):
+    seen = []
+    for _ in range(len(steps)):
+        seen.append((marked(browser, ".active")[0]["name"], marked(browser, ".target")[0]["name"]))
         browser.find_element(By.ID, "next").click()
-        seen.append(highlighted_node(browser))
-    assert seen == [s.node_name for s in steps] == ["y", "n", "n", "x·w", "x·w"]
-    assert browser.find_element(By.ID, "current-node").text == "x·w"
+    assert seen == [(s.node_name, s.child_name) for s in steps]
+    assert seen == [("y", "n"), ("n", "x·w"), ("n", "b"), ("x·w", "x"), ("x·w", "w")]
 
     body = browser.find_element(By.TAG_NAME, "body")
-    body.send_keys(Keys.ARROW_LEFT)  # step 4: x·w again (it sends to x, then to w)
+    body.send_keys(Keys.ARROW_LEFT)  # step 4: x·w sends to x
     body.send_keys(Keys.ARROW_LEFT)  # step 3: n sends to b
     assert browser.find_element(By.ID, "counter").text == f"3 / {len(steps)}"
-    assert highlighted_node(browser) == "n"
+    assert marked(browser, ".target")[0]["name"] == "b"
+    # the grads known so far: b has its grad, x not yet (x is reached at step 4)
+    grads = browser.execute_script(
+        "return Array.from(document.querySelectorAll('g.node')).map(g => "
+        "[g.querySelector('text.name').textContent, g.querySelector('text.grad').textContent])"
+    )
+    grads = dict(grads)
+    assert grads["x"] == "grad 0.0000" and grads["b"] == f"grad {steps[2].child_grad:.3e}"
+    # exactly one node carries each class, and only node groups carry them
+    assert len(marked(browser, ".active")) == len(marked(browser, ".target")) == 1
+    assert severe(browser) == []
 
-    browser.find_element(By.ID, "zoom").click()  # full size: the highlighted node is scrolled into view
-    assert "zoomed" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
-    browser.find_element(By.ID, "next").click()
-    assert highlighted_node(browser) == "x·w"
-    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+def test_the_view_follows_every_step_of_the_demo_page_at_1280x720(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+
+    net, E = demo_graph()
+    steps = explain(E)
+    page = steps.to_html(tmp_path / "backprop.html", model=net)
+    assert page.stat().st_size <= 300_000
+    browser.get(page.as_uri())
+    assert browser.execute_script("return [window.innerWidth, window.innerHeight]") == [1280, 720]
+    text = browser.find_element(By.TAG_NAME, "header").text
+    assert "x1 = 1, x2 = 0" in text and f"E = {E.data:.6g}" in text
+    for k in range(min(40, len(steps))):
+        assert_step_readable(browser, k + 1)
+        assert marked(browser, ".active")[0]["name"] == steps[k].node_name
+        assert marked(browser, ".target")[0]["name"] == steps[k].child_name
+        if k + 1 < len(steps):
+            browser.find_element(By.ID, "next").click()
+    # the reader can zoom out to the overview (key O) and follow the step again (F)
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("o")
+    box = marked(browser, ".active")[0]
+    assert box["smallest_text"] < 11  # the whole graph: smaller than when following
+    body.send_keys("f")
+    assert_step_readable(browser, len(steps))
+    assert severe(browser) == []
+
+
+def test_the_moons_page_of_about_2000_steps_is_written_and_opens_without_errors(tmp_path, browser):
+    """micrograd's moons network, one sample, hinge loss plus its L2 term 1e-4·Σp² (summed as micrograd does)."""
+    from selenium.webdriver.common.by import By
+
+    from nn import MLP, data, hinge_loss
+    from tinygrad_like import Value
+
+    X, Y = data.moons(100)
+    net = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=0)
+    loss = hinge_loss([net(X[0])], [Y[0]]) + 1e-4 * sum((p * p for p in net.parameters()), Value(0.0))
+    loss.label = "E"
+    steps = explain(loss)
+    # by hand: weighted sums 16·5 + 16·33 + 33 = 641 edges, relu 32, the hinge term 8,
+    # p·p 2·337, the running sum 2·337, and 4 joining them: 2033
+    assert len(steps) == 2033
+    page = steps.to_html(tmp_path / "moons.html", model=net)
+    browser.get(page.as_uri())
+    assert browser.find_element(By.ID, "counter").text == "1 / 2033"
+    browser.find_element(By.TAG_NAME, "body").send_keys("\ue010")  # End: the last step
+    assert browser.find_element(By.ID, "counter").text == "2033 / 2033"
+    assert marked(browser, ".target")[0]["name"] == steps[-1].child_name
+    assert severe(browser) == []

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,11 +194,64 @@ class Explanation(Sequence[Step]):
             )
         return drawings
 
-    def to_html(self, path: str | Path, **draw_options) -> Path:
-        """Write one self-contained page stepping through the pass (works offline, no CDN)."""
-        from tinygrad_like.page import write_page
+    def page(self, *, model=None, level: str = "edge", sample: str = "", max_steps: int | None = None) -> str:
+        """The step-through page's HTML (what ``to_html`` writes and ``player`` shows)."""
+        if level == "edge":
+            from tinygrad_like.graph_page import edge_page
 
-        return write_page(self, Path(path), **draw_options)
+            return edge_page(self, model=model, sample=sample, max_steps=max_steps)
+        if level == "neuron":
+            from tinygrad_like.network_page import neuron_page
+
+            return neuron_page(self, model=model, sample=sample)
+        raise ValueError(f"to_html: level must be 'edge' (one step per edge) or 'neuron', got {level!r}")
+
+    def to_html(
+        self,
+        path: str | Path,
+        *,
+        model=None,
+        level: str = "edge",
+        sample: str = "",
+        max_steps: int | None = None,
+    ) -> Path:
+        """Write one self-contained page stepping through the pass (works offline, no CDN).
+
+        ``level="edge"``: the computation graph, one step per edge (``model`` adds what a
+        neuron's r and g(r) are). ``level="neuron"``: the network as the blog draws it, δ
+        neuron by neuron, then the weight gradients (needs ``model``). ``sample`` says
+        which sample the graph is of (default: read from the inputs x1, x2, …). Beyond
+        ``max_steps`` (default 10,000) it refuses, saying how to make the graph smaller.
+        """
+        from tinygrad_like.page import write_html
+
+        page = self.page(model=model, level=level, sample=sample, max_steps=max_steps)
+        return write_html(Path(path), page)
+
+    def player(self, *, height: int = 640, **options) -> Player:
+        """The step-through page inside a notebook cell (an iframe of the page; no file written).
+
+        Takes ``to_html``'s options (``model``, ``level``, ``sample``, ``max_steps``).
+        """
+        return Player(self.page(**options), height)
+
+
+class Player:
+    """The step-through page shown inline in Jupyter; ``.html`` is the page itself."""
+
+    def __init__(self, page: str, height: int = 640) -> None:
+        self.html = page
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" style="width: 100%; '
+            f'height: {self.height}px; border: 1px solid #ddd" title="step-through of the backward pass">'
+            "</iframe>"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Player: a {len(self.html):,}-character step-through page; display it in a notebook>"
 
 
 def explain(root: Value) -> Explanation:

@@ -46,6 +46,8 @@ def node_names(order: list[Value]) -> dict[Value, str]:
             continue
         else:
             name = lookup(v.op).write([names[c] for c in v.children])
+            if v.op == "sum" and len(v.children) == 1:  # Σ of one term: not the term itself
+                name = f"Σ({name})"
             # a formula only of named things, short and not taken; else a place name (v7)
             if len(name) > MAX_FORMULA or name in taken or any(c in generated for c in v.children):
                 name = f"v{i}"

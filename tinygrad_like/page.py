@@ -1,122 +1,244 @@
-"""The step-through page: one self-contained HTML file, every frame's SVG inside, no network needed.
+r"""The step-through page: one self-contained HTML file, one drawing, the steps as data.
 
-Previous/next buttons, a slider and the arrow keys move through the backward
-pass; each frame stands beside its step's equation, fitted to the page, or at
-full size with the highlighted node scrolled into view (the zoom button).
+The page holds the graph drawn once (SVG, positions from ``layout``) and, for each
+step, what changes: which node passes its gradient (class ``active`` on the node's
+SVG group), which receives it (class ``target``), the edge it flows along (class
+``flow``), the texts that change (the receiver's grad) and the step's equation.
+The browser applies them, so the page grows with nodes + steps, not nodes × steps.
+
+The view follows the step: it centres the active and target nodes and zooms so
+their text is at least 11 CSS px tall. → and ← step; the mouse pans (drag) and
+zooms (wheel); + and − zoom, W A S D pan, O shows the whole graph, F follows the
+step again. No network is needed.
+
+The data, for pages built on this one (``<script id="page-data" type="application/json">``)::
+
+    {"boxes": {"n3": [x, y, width, height], ...},        # every node's box in SVG units
+     "steps": [{"active": ["n3"], "target": ["n7"],      # ids of node groups
+                "source": [], "edges": ["e5"],           # more node ids to mark; edge ids
+                "set": [["n7-grad", "grad 0.5000"]],     # element id, its text from here on
+                "title": "step 1", "equation": "<p>…</p>"}, ...]}
 """
 
 from __future__ import annotations
 
 import html
+import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+MAX_STEPS = 10_000
+MIN_TEXT_PX = 11.0
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
-h1 { font-size: 1.3em; margin: 0 0 .3em; }
-.controls { display: flex; gap: .6em; align-items: center; margin: .8em 0; }
-.controls input[type=range] { flex: 1; max-width: 40em; }
-button { font-size: 1em; padding: .3em .9em; }
-.frame { display: none; gap: 1.2em; align-items: flex-start; }
-.frame.current { display: flex; }
-.picture { flex: 1 1 auto; min-width: 0; overflow: auto; max-height: 80vh; }
-.picture { border: 1px solid #ddd; padding: .5em; }
-.picture svg { width: 100%; height: auto; }
-body.zoomed .picture svg { width: auto; }
-.equation { flex: 0 0 21em; font-size: 1.05em; line-height: 1.4; }
-.equation h2 { font-size: 1.1em; margin: 0; }
-.equation p { margin: .2em 0; }
-.equation code { background: #f4f4f4; padding: .1em .3em; }
-.rule { font-size: 1.2em; }
-.muted { color: #777; font-size: .9em; }
+* { box-sizing: border-box; }
+html, body { margin: 0; height: 100%; }
+body { font-family: system-ui, sans-serif; color: #222; display: flex; flex-direction: column; }
+header { padding: .5em 1em .3em; border-bottom: 1px solid #ddd; }
+h1 { font-size: 1.15em; margin: 0; }
+header p { margin: .15em 0; font-size: .95em; }
+.controls { display: flex; gap: .5em; align-items: center; padding: .35em 1em; flex-wrap: wrap; }
+.controls input[type=range] { flex: 1; min-width: 8em; max-width: 30em; }
+button { font-size: .95em; padding: .2em .7em; }
+main { flex: 1; display: flex; min-height: 0; }
+#stage { flex: 1; min-width: 0; position: relative; overflow: hidden; background: #fcfcfc;
+         border-top: 1px solid #eee; cursor: grab; }
+#stage svg { position: absolute; inset: 0; width: 100%; height: 100%; user-select: none; }
+#explain-step { flex: 0 0 22em; padding: .6em 1em; overflow: auto; border-left: 1px solid #ddd;
+                font-size: 1em; line-height: 1.4; }
+#explain-step h2 { font-size: 1.05em; margin: 0 0 .3em; }
+#explain-step p { margin: .25em 0; }
+.rule { font-size: 1.1em; }
+.muted { color: #666; font-size: .9em; }
+.keys { color: #666; font-size: .85em; }
+svg .node rect { fill: #fff; stroke: #555; stroke-width: 1.2; }
+svg .node .op { fill: #eef; stroke: #557; }
+svg .node text { font-size: 14px; font-family: system-ui, sans-serif; fill: #222; }
+svg .node text.opsym { font-size: 13px; text-anchor: middle; dominant-baseline: central; }
+svg .node text.name { font-weight: 600; }
+svg .node text.grad { fill: #999; }
+svg .node.known text.grad { fill: #222; }
+svg .edge { fill: none; stroke: #aaa; stroke-width: 1.2; }
+svg .edge.flow { stroke: #d62728; stroke-width: 3.5; }
+svg .node.active rect, svg .node.active circle.neuron { fill: #ffd54f; stroke: #b26a00; stroke-width: 2.5; }
+svg .node.target rect, svg .node.target circle.neuron { fill: #c8e6c9; stroke: #2e7d32; stroke-width: 2.5; }
+svg .node.source rect, svg .node.source circle.neuron { fill: #ffe0b2; stroke: #b26a00; stroke-width: 2; }
 """
 
-SCRIPT = """
+SCRIPT = r"""
 (function () {
-  const frames = Array.from(document.querySelectorAll('.frame'));
+  const data = JSON.parse(document.getElementById('page-data').textContent);
+  const steps = data.steps, boxes = data.boxes, MIN_TEXT = data.minText, FONT = data.font;
+  const svg = document.querySelector('#stage svg');
+  const stage = document.getElementById('stage');
   const slider = document.getElementById('slider');
   const counter = document.getElementById('counter');
-  const current = document.getElementById('current-node');
-  let index = 0;
-  function show(i) {
-    index = Math.max(0, Math.min(frames.length - 1, i));
-    frames.forEach((f, k) => f.classList.toggle('current', k === index));
-    slider.value = index;
-    counter.textContent = (index + 1) + ' / ' + frames.length;
-    current.textContent = frames[index].dataset.node;
-    document.body.dataset.step = index;
-    if (document.body.classList.contains('zoomed')) {
-      const mark = Array.from(frames[index].querySelectorAll('polygon, path'))
-        .find(p => p.getAttribute('fill') === '#ffd54f');
-      if (mark) mark.scrollIntoView({block: 'center', inline: 'center'});
-    }
+  const panel = document.getElementById('explain-step');
+  const b = svg.viewBox.baseVal, full = {x: b.x, y: b.y, width: b.width, height: b.height};
+  const original = {};   // each element's text before any step set it
+  steps.forEach(s => s.set.forEach(([id]) => {
+    if (!(id in original)) original[id] = document.getElementById(id).textContent;
+  }));
+  let index = 0, view = null;
+
+  function setView(cx, cy, scale) {
+    const w = stage.clientWidth, h = stage.clientHeight;
+    view = {cx, cy, scale};
+    svg.setAttribute('viewBox', [cx - w / 2 / scale, cy - h / 2 / scale, w / scale, h / scale].join(' '));
   }
-  document.getElementById('zoom').addEventListener('click', () => {
-    document.body.classList.toggle('zoomed');
-    show(index);
-  });
+  function overview() {
+    const w = stage.clientWidth, h = stage.clientHeight;
+    const scale = Math.min(w / full.width, h / full.height) * 0.97;
+    setView(full.x + full.width / 2, full.y + full.height / 2, scale);
+  }
+  function follow() {
+    const s = steps[index];
+    const ids = [...s.active, ...s.target, ...s.source].filter(id => id in boxes);
+    if (!ids.length) { overview(); return; }
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    ids.forEach(id => {
+      const [x, y, bw, bh] = boxes[id];
+      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + bw); y1 = Math.max(y1, y + bh);
+    });
+    const w = stage.clientWidth, h = stage.clientHeight, pad = 40;
+    const fit = Math.min((w - 2 * pad) / (x1 - x0), (h - 2 * pad) / (y1 - y0));
+    const readable = MIN_TEXT / FONT * 1.08;   // node text at least MIN_TEXT CSS px
+    const scale = Math.max(readable, Math.min(fit, 1.25));
+    let cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+    const receiver = s.target.find(id => id in boxes) || s.active.find(id => id in boxes);
+    if (fit < readable && receiver) {
+      // too far apart to show both readably: keep the receiving node in view, as near the other as fits
+      const [tx, ty, tw, th] = boxes[receiver];
+      const room = (size, own) => Math.max(0, size / 2 / scale - own / 2 - pad / scale);
+      const clamp = (c, t, r) => Math.max(t - r, Math.min(t + r, c));
+      cx = clamp(cx, tx + tw / 2, room(w, tw)); cy = clamp(cy, ty + th / 2, room(h, th));
+    }
+    setView(cx, cy, scale);
+  }
+  function mark(cls, ids) {
+    svg.querySelectorAll('.' + cls).forEach(e => e.classList.remove(cls));
+    ids.forEach(id => document.getElementById(id).classList.add(cls));
+  }
+  function show(i) {
+    index = Math.max(0, Math.min(steps.length - 1, i));
+    const texts = Object.assign({}, original), known = new Set(data.known);
+    for (let k = 0; k <= index; k++) {
+      steps[k].set.forEach(([id, text]) => { texts[id] = text; });
+      steps[k].target.forEach(id => known.add(id));
+    }
+    Object.entries(texts).forEach(([id, text]) => { document.getElementById(id).textContent = text; });
+    svg.querySelectorAll('.node').forEach(g => g.classList.toggle('known', known.has(g.id)));
+    const s = steps[index];
+    mark('active', s.active); mark('target', s.target); mark('source', s.source); mark('flow', s.edges);
+    slider.value = index;
+    counter.textContent = (index + 1) + ' / ' + steps.length;
+    panel.innerHTML = '<h2>' + s.title + '</h2>' + s.equation;
+    document.body.dataset.step = index;
+    follow();
+  }
+  function zoom(factor, px, py) {
+    const r = stage.getBoundingClientRect();
+    px = px === undefined ? r.width / 2 : px; py = py === undefined ? r.height / 2 : py;
+    const wx = view.cx + (px - r.width / 2) / view.scale, wy = view.cy + (py - r.height / 2) / view.scale;
+    const scale = Math.max(0.02, Math.min(8, view.scale * factor));
+    setView(wx - (px - r.width / 2) / scale, wy - (py - r.height / 2) / scale, scale);
+  }
+  function pan(dx, dy) { setView(view.cx + dx / view.scale, view.cy + dy / view.scale, view.scale); }
+
   document.getElementById('prev').addEventListener('click', () => show(index - 1));
   document.getElementById('next').addEventListener('click', () => show(index + 1));
+  document.getElementById('overview').addEventListener('click', overview);
+  document.getElementById('follow').addEventListener('click', follow);
   slider.addEventListener('input', () => show(parseInt(slider.value, 10)));
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') { show(index + 1); e.preventDefault(); }
-    if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') { show(index - 1); e.preventDefault(); }
-    if (e.key === 'Home') show(0);
-    if (e.key === 'End') show(frames.length - 1);
+    if (e.target.tagName === 'INPUT' && e.key.startsWith('Arrow')) return;   // the slider steps itself
+    const k = e.key.toLowerCase();
+    const actions = {
+      arrowright: () => show(index + 1), arrowleft: () => show(index - 1),
+      home: () => show(0), end: () => show(steps.length - 1),
+      '+': () => zoom(1.25), '=': () => zoom(1.25), '-': () => zoom(0.8),
+      w: () => pan(0, -80), s: () => pan(0, 80), a: () => pan(-80, 0), d: () => pan(80, 0),
+      o: overview, '0': overview, f: follow,
+    };
+    if (actions[k] && !e.ctrlKey && !e.metaKey && !e.altKey) { actions[k](); e.preventDefault(); }
   });
+  stage.addEventListener('wheel', (e) => {
+    const r = stage.getBoundingClientRect();
+    zoom(Math.exp(-e.deltaY / 400), e.clientX - r.left, e.clientY - r.top);
+    e.preventDefault();
+  }, {passive: false});
+  let drag = null;
+  stage.addEventListener('pointerdown', (e) => { drag = [e.clientX, e.clientY]; stage.setPointerCapture(e.pointerId); });
+  stage.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    pan(drag[0] - e.clientX, drag[1] - e.clientY);
+    drag = [e.clientX, e.clientY];
+  });
+  stage.addEventListener('pointerup', () => { drag = null; });
+  window.addEventListener('resize', follow);
   show(0);
 })();
 """
 
 
-def _equation_html(step) -> str:
-    e = html.escape
-    return (
-        f'<p class="rule">∂{e(step.node_name)}/∂{e(step.child_name)} = {e(step.rule)} = '
-        f"<b>{step.local:.6g}</b></p>"
-        f"<p>upstream: {e(step.node_name)}.grad = {step.upstream:.6g}</p>"
-        f"<p>contribution = local × upstream = {step.local:.6g} × {step.upstream:.6g} = "
-        f"<b>{step.contribution:.6g}</b></p>"
-        f"<p>{e(step.child_name)}.grad becomes <b>{step.child_grad:.6g}</b></p>"
-        '<p class="muted">The highlighted node passes its gradient along the red edge.</p>'
-    )
-
-
-def write_page(explanation, path: Path, **draw_options) -> Path:
-    """Render every frame and write the page to ``path``."""
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"to_html: {str(path)!r} should end in .html")
-    if not explanation.steps:
-        raise ValueError("to_html: nothing to step through: the root was made by no operation")
-    drawings = explanation.frames(**draw_options)
-    root_name = html.escape(explanation.names[explanation.root])
-    parts = []
-    for step, drawing in zip(explanation.steps, drawings):
-        svg = drawing.svg()
-        svg = svg[svg.index("<svg") :]  # drop the XML prologue and DOCTYPE: the SVG sits inside HTML
-        parts.append(
-            f'<section class="frame" data-node="{html.escape(step.node_name)}" '
-            f'data-child="{html.escape(step.child_name)}">'
-            f'<div class="picture">{svg}</div>'
-            f'<div class="equation"><h2>step {step.index + 1}</h2>{_equation_html(step)}</div></section>'
+def check_size(steps: int, where: str, max_steps: int = MAX_STEPS) -> None:
+    """Refuse a pass too long to step through, saying how to make the graph smaller."""
+    if steps > max_steps:
+        raise ValueError(
+            f"{where}: {steps:,} steps is more than max_steps={max_steps:,}; make the graph smaller: "
+            "explain the loss of one sample instead of a batch, use a network with fewer or narrower "
+            "layers, drop terms such as an L2 penalty, or pass a larger max_steps"
         )
-    page = f"""<!DOCTYPE html>
+
+
+def page_html(
+    *,
+    title: str,
+    lines: Sequence[str],
+    svg: str,
+    boxes: dict[str, tuple[float, float, float, float]],
+    steps: list[dict[str, Any]],
+    known: Sequence[str] = (),
+    font: float = 14.0,
+) -> str:
+    """The page's HTML: a header (``title``, then ``lines`` of HTML), controls, the drawing, the data."""
+    data = {
+        "boxes": {k: [round(v, 1) for v in box] for k, box in boxes.items()},
+        "steps": steps,
+        "known": list(known),
+        "minText": MIN_TEXT_PX,
+        "font": font,
+    }
+    # inside <script>, "</" would end the element: JSON allows the escaped form
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    header = "".join(f"<p>{line}</p>" for line in lines)
+    return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>backpropagation through {root_name}, step by step</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
 <style>{STYLE}</style></head>
 <body>
-<h1>Backpropagation through {root_name}, one chain-rule step at a time</h1>
-<p class="muted">{len(drawings)} steps, one per edge, in the order backward() takes them.
-Use the buttons, the slider or the arrow keys; zoom shows the graph at full size. Made by tinygrad_like.</p>
+<header><h1>{html.escape(title)}</h1>{header}</header>
 <div class="controls">
-  <button id="prev" type="button">◀ previous</button>
-  <input id="slider" type="range" min="0" max="{max(len(drawings) - 1, 0)}" value="0" aria-label="step">
-  <button id="next" type="button">next ▶</button>
-  <span id="counter"></span> <span class="muted">node:</span> <b id="current-node"></b>
-  <button id="zoom" type="button" title="fit the picture to the page, or show it at full size">zoom</button>
+  <button id="prev" type="button" title="previous step (←)">◀ previous</button>
+  <input id="slider" type="range" min="0" max="{max(len(steps) - 1, 0)}" value="0" aria-label="step">
+  <button id="next" type="button" title="next step (→)">next ▶</button>
+  <span id="counter"></span>
+  <button id="follow" type="button" title="zoom to this step's nodes (F)">follow the step</button>
+  <button id="overview" type="button" title="the whole graph (O)">overview</button>
+  <span class="keys">← → step · drag, wheel, + − and W A S D move the view · O overview · F follow</span>
 </div>
-{"".join(parts)}
+<main><div id="stage">{svg}</div><aside id="explain-step" aria-live="polite"></aside></main>
+<script id="page-data" type="application/json">{payload}</script>
 <script>{SCRIPT}</script>
 </body></html>
 """
-    path.write_text(page, encoding="utf-8")
+
+
+def write_html(path: Path, text: str) -> Path:
+    """Write a page, checking the name ends in .html."""
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"to_html: {str(path)!r} should end in .html")
+    path.write_text(text, encoding="utf-8")
     return path

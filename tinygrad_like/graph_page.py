@@ -1,0 +1,168 @@
+r"""The edge-level step-through page: the computation graph, one chain-rule step per edge.
+
+Each Value is drawn once as a box (name, data, grad) with its operation in a small
+circle on its left; the layout comes from the graph's layers (``layout``). Step k
+of the explanation is edge ``e{k}``: the node passing its gradient is marked
+``active``, the child receiving it ``target``, and the child's grad text changes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tinygrad_like.draw import SYMBOLS, fmt
+from tinygrad_like.layout import layered_layout
+from tinygrad_like.notation import number, operand
+from tinygrad_like.page import check_size, page_html
+
+FONT = 14.0
+CHAR = 9.2  # a generous width of one character at FONT px
+LINE = 18.0
+OP_R = 12.0
+OP_GAP = 10.0
+OP_SYMBOLS = {"weighted_sum": "Σ"}  # Σ w·x + b does not fit in the circle
+
+
+def _box_lines(name: str, data: float, grad: float) -> list[str]:
+    return [name, f"data {fmt(data)}", f"grad {fmt(grad)}"]
+
+
+def _equation(step, upstream_name: str, roles: dict) -> str:
+    e = html.escape
+    local, upstream = number(step.local), number(step.upstream)
+    contribution, after = number(step.contribution), number(step.child_grad)
+    if step.to_constant:
+        head = (
+            f'<p class="rule">{e(step.node_name)} → the constant {e(step.child_name)}: '
+            f"local derivative {e(step.rule)} = <b>{local}</b></p>"
+        )
+        tail = f"<p>the constant's grad becomes <b>{after}</b> (nothing to learn: it is a number)</p>"
+    else:
+        head = f'<p class="rule">{e(step.derivative())} = {e(step.rule)} = <b>{local}</b></p>'
+        tail = f"<p>{e(operand(step.child_name))}.grad becomes <b>{after}</b></p>"
+    role = roles.get(step.child)
+    return (
+        head
+        + f"<p>upstream: {e(upstream_name)}.grad = {upstream}</p>"
+        + f"<p>contribution = local × upstream = {local} × {upstream} = <b>{contribution}</b></p>"
+        + tail
+        + (f'<p class="muted">{e(role)}</p>' if role else "")
+        + '<p class="muted">The yellow node passes its gradient along the red edge to the green one.</p>'
+    )
+
+
+def _neuron_roles(model, names: dict) -> dict:
+    """What a neuron's r and g(r) are in the documents' words, for a model's graph."""
+    roles = {}
+    for layer in getattr(model, "layers", []):
+        for neuron in layer.neurons:
+            z = getattr(neuron, "z", None)
+            if z is None or z not in names:
+                continue
+            roles[z] = (
+                f"{names[z]} is the input of a neuron's activation: its grad is Nielsen's δ = ∂E/∂{names[z]} "
+                "(z.grad)."
+            )
+    for v, name in names.items():
+        if v.op in ("sigmoid", "tanh", "relu") and len(v.children) == 1 and v.children[0] in roles:
+            roles[v] = f"{name} is a neuron's output: its grad is the blog's δ_j = ∂E/∂g(r_j)."
+    return roles
+
+
+def sample_line(explanation) -> str:
+    """Which sample a per-sample graph is of, read from its inputs x1, x2, … (nn labels them so)."""
+    inputs = sorted(
+        (v for v in explanation.names if not v.children and re.fullmatch(r"x\d+", v.label or "")),
+        key=lambda v: int(v.label[1:]),
+    )
+    if not inputs:
+        return ""
+    return "the sample: " + ", ".join(f"{v.label} = {number(v.data, 'g')}" for v in inputs)
+
+
+def edge_page(explanation, *, model=None, sample: str = "", max_steps: int | None = None) -> str:
+    """The HTML of the edge-level page for ``explanation`` (see ``Explanation.to_html``)."""
+    steps = explanation.steps
+    if not steps:
+        raise ValueError("to_html: nothing to step through: the root was made by no operation")
+    check_size(len(steps), "to_html", **({"max_steps": max_steps} if max_steps else {}))
+    names, root, start = explanation.names, explanation.root, explanation._start
+    nodes = list(names)
+    ids = {v: f"n{i}" for i, v in enumerate(nodes)}
+    sizes = {}
+    for v in nodes:
+        width = max(len(t) for t in _box_lines(names[v], v.data, start[v])) * CHAR + 16
+        sizes[v] = (width + (2 * OP_R + OP_GAP if v.children else 0), 3 * LINE + 10)
+    boxes = layered_layout(root, sizes)
+
+    out = []
+    for i, s in enumerate(steps):  # step i is edge i: from the child's right side to the node's op circle
+        cx, cy, cw, ch = boxes[s.child]
+        px, py, _, ph = boxes[s.node]
+        x0, y0, x1, y1 = cx + cw, cy + ch / 2, px, py + ph / 2
+        bend = max(30.0, (x1 - x0) / 2)
+        out.append(
+            f'<path class="edge" id="e{i}" d="M{x0:.1f},{y0:.1f} C{x0 + bend:.1f},{y0:.1f} '
+            f'{x1 - bend:.1f},{y1:.1f} {x1:.1f},{y1:.1f}"/>'
+        )
+    for v in nodes:
+        x, y, w, h = boxes[v]
+        nid, e = ids[v], html.escape
+        parts = [f'<g class="node" id="{nid}">']
+        if v.children:
+            parts.append(
+                f'<circle class="op" cx="{x + OP_R:.1f}" cy="{y + h / 2:.1f}" r="{OP_R}"/>'
+                f'<text class="opsym" x="{x + OP_R:.1f}" y="{y + h / 2:.1f}">{e(OP_SYMBOLS.get(v.op) or SYMBOLS.get(v.op, v.op))}</text>'
+            )
+            x += 2 * OP_R + OP_GAP
+            w -= 2 * OP_R + OP_GAP
+            parts.append(f'<line class="edge" x1="{x - OP_GAP:.1f}" y1="{y + h / 2:.1f}" x2="{x:.1f}" y2="{y + h / 2:.1f}"/>')
+        name, data, grad = _box_lines(names[v], v.data, start[v])
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="4"/>'
+            f'<text class="name" x="{x + 8:.1f}" y="{y + 5 + LINE * 0.8:.1f}">{e(name)}</text>'
+            f'<text class="data" x="{x + 8:.1f}" y="{y + 5 + LINE * 1.8:.1f}">{e(data)}</text>'
+            f'<text class="grad" id="{nid}-grad" x="{x + 8:.1f}" y="{y + 5 + LINE * 2.8:.1f}">{e(grad)}</text></g>'
+        )
+        out.append("".join(parts))
+    width = max(b[0] + b[2] for b in boxes.values()) + 20
+    height = max(b[1] + b[3] for b in boxes.values()) + 20
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'role="img" aria-label="the computation graph">{"".join(out)}</svg>'
+    )
+
+    roles = _neuron_roles(model, names) if model is not None else {}
+    data = []
+    for s in steps:
+        data.append(
+            {
+                "active": [ids[s.node]],
+                "target": [ids[s.child]],
+                "source": [],
+                "edges": [f"e{s.index}"],
+                "set": [[f"{ids[s.child]}-grad", f"grad {fmt(s.child_grad)}"]],
+                "title": f"step {s.index + 1} of {len(steps)}",
+                "equation": _equation(s, s.node_name, roles),
+            }
+        )
+    root_name = names[root]
+    lines = [
+        html.escape(line)
+        for line in (
+            sample or sample_line(explanation),
+            f"{root_name} = {number(root.data)}; {len(steps)} steps, one per edge, in the order "
+            f"backward() takes them, starting from {root_name}.grad = 1",
+        )
+        if line
+    ]
+    return page_html(
+        title=f"Backpropagation through {root_name}, one chain-rule step at a time",
+        lines=lines,
+        svg=svg,
+        boxes={ids[v]: boxes[v] for v in nodes},
+        steps=data,
+        known=[ids[root]],
+        font=FONT,
+    )
