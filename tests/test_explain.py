@@ -200,7 +200,9 @@ def test_page_is_self_contained_one_drawing_and_the_steps_as_data(tmp_path):
     y, *_ = tanh_neuron()
     page = explain(y).to_html(tmp_path / "backprop.html").read_text()
     assert page.count("<svg") == 1 and page.count('class="node"') == 6 and page.count('class="edge"') >= 5
-    data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>', page).group(1))
+    data = json.loads(
+        re.search(r'<script id="page-data" type="application/json">(.*?)</script>', page).group(1)
+    )
     assert [(s["active"], s["target"]) for s in data["steps"]][:1] == [(["n5"], ["n4"])]
     assert len(data["steps"]) == 5
     assert not re.search(r"(src|href)=\"https?://", page)

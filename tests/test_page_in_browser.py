@@ -145,7 +145,7 @@ def test_the_view_follows_every_step_of_the_demo_page_at_1280x720(tmp_path, brow
 
 
 def test_the_moons_page_of_about_2000_steps_is_written_and_opens_without_errors(tmp_path, browser):
-    """micrograd's moons network, one sample, hinge loss plus its L2 term 1e-4·Σp² (summed as micrograd does)."""
+    """micrograd's moons network, one sample, hinge loss plus its L2 term 1e-4·Σp² (summed as micrograd)."""
     from selenium.webdriver.common.by import By
 
     from nn import MLP, data, hinge_loss

@@ -59,7 +59,8 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 2
     print(f"\nThe blog's derivation for the sample x = {x}, t = {t:.0f} (δ = y − t, g′(r) = σ′(r)):")
     print(derivation)
     net.zero_grad()
-    steps = explain(E)  # the backward pass itself, step by step (it fills the grads)
+    steps = explain(E)  # the backward pass, step by step (it only shows)
+    E.backward()  # the pass itself: fills every grad
     agree = relative_error(derivation.value, w.grad) < 1e-9 and relative_error(w.grad, finite) < 1e-5
     print(f"  backward():            ∂E/∂w_x1,1 = {w.grad:.10g}")
     print(f"  central differences:   ∂E/∂w_x1,1 = {finite:.10g}")
@@ -72,7 +73,11 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 2
     files = [
         draw_network(net).save(out / "network.svg"),
         draw_dot(E, model=net, show_local=True).save(out / "graph.svg"),
-        steps.to_html(out / "backprop.html", model=net),
+        steps.to_html(
+            out / "backprop.html",
+            model=net,
+            sample=f"sample 3 of 4 (XOR): x = ({x[0]:g}, {x[1]:g}), t = {t:g}",
+        ),
     ]
     print(f"\nwrote {len(files)} files into {out}/:")
     for f in files:

@@ -111,19 +111,25 @@ def edge_page(explanation, *, model=None, sample: str = "", max_steps: int | Non
         nid, e = ids[v], html.escape
         parts = [f'<g class="node" id="{nid}">']
         if v.children:
+            symbol = OP_SYMBOLS.get(v.op) or SYMBOLS.get(v.op, v.op)
             parts.append(
                 f'<circle class="op" cx="{x + OP_R:.1f}" cy="{y + h / 2:.1f}" r="{OP_R}"/>'
-                f'<text class="opsym" x="{x + OP_R:.1f}" y="{y + h / 2:.1f}">{e(OP_SYMBOLS.get(v.op) or SYMBOLS.get(v.op, v.op))}</text>'
+                f'<text class="opsym" x="{x + OP_R:.1f}" y="{y + h / 2:.1f}">{e(symbol)}</text>'
             )
             x += 2 * OP_R + OP_GAP
             w -= 2 * OP_R + OP_GAP
-            parts.append(f'<line class="edge" x1="{x - OP_GAP:.1f}" y1="{y + h / 2:.1f}" x2="{x:.1f}" y2="{y + h / 2:.1f}"/>')
+            mid = y + h / 2
+            parts.append(
+                f'<line class="edge" x1="{x - OP_GAP:.1f}" y1="{mid:.1f}" x2="{x:.1f}" y2="{mid:.1f}"/>'
+            )
         name, data, grad = _box_lines(names[v], v.data, start[v])
+        tx, base = x + 8, y + 5
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="4"/>'
-            f'<text class="name" x="{x + 8:.1f}" y="{y + 5 + LINE * 0.8:.1f}">{e(name)}</text>'
-            f'<text class="data" x="{x + 8:.1f}" y="{y + 5 + LINE * 1.8:.1f}">{e(data)}</text>'
-            f'<text class="grad" id="{nid}-grad" x="{x + 8:.1f}" y="{y + 5 + LINE * 2.8:.1f}">{e(grad)}</text></g>'
+            f'<text class="name" x="{tx:.1f}" y="{base + LINE * 0.8:.1f}">{e(name)}</text>'
+            f'<text class="data" x="{tx:.1f}" y="{base + LINE * 1.8:.1f}">{e(data)}</text>'
+            f'<text class="grad" id="{nid}-grad" x="{tx:.1f}" y="{base + LINE * 2.8:.1f}">{e(grad)}</text>'
+            "</g>"
         )
         out.append("".join(parts))
     width = max(b[0] + b[2] for b in boxes.values()) + 20

@@ -169,7 +169,10 @@ SCRIPT = r"""
     e.preventDefault();
   }, {passive: false});
   let drag = null;
-  stage.addEventListener('pointerdown', (e) => { drag = [e.clientX, e.clientY]; stage.setPointerCapture(e.pointerId); });
+  stage.addEventListener('pointerdown', (e) => {
+    drag = [e.clientX, e.clientY];
+    stage.setPointerCapture(e.pointerId);
+  });
   stage.addEventListener('pointermove', (e) => {
     if (!drag) return;
     pan(drag[0] - e.clientX, drag[1] - e.clientY);
