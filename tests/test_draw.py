@@ -1,4 +1,4 @@
-"""Drawings: DOT content and stability, escaping, rendering in-process and with the system Graphviz."""
+"""Drawings: DOT content and stability, escaping, rendering with the bundled and the system Graphviz."""
 
 import re
 import shutil
