@@ -112,7 +112,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tinygrad_like.demo import run_demo
+    from nn.demo import run_demo  # the one place the engine's command reaches the nn package
 
     return run_demo(Path(args.out), progress=not args.no_progress)
 
