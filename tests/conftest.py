@@ -1,5 +1,6 @@
 import os
 import shutil
+import sys
 
 import pytest
 from hypothesis import settings
@@ -36,3 +37,30 @@ def tanh_neuron():
     y = n.tanh()
     y.label = "y"
     return y, x, w, b, n
+
+
+@pytest.fixture
+def torch():
+    """PyTorch, the oracle. A test that takes this fixture is marked ``torch``: on a Python where
+    torch cannot install, ``.ci/run`` deselects those with ``-m "not torch"``; elsewhere it must import."""
+    import torch
+
+    return torch
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "torch" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.torch)
+
+
+def command() -> str:
+    """The ``tinygrad-like`` script installed for the interpreter running the tests (not whatever
+    PATH finds first), so the CLI tests test this install without an activated venv."""
+    import sysconfig
+    from pathlib import Path
+
+    name = "tinygrad-like.exe" if os.name == "nt" else "tinygrad-like"
+    script = Path(sysconfig.get_path("scripts")) / name
+    assert script.exists(), f"{script} is missing: pip install -e . for {sys.executable}"
+    return str(script)

@@ -6,7 +6,7 @@ index into the nodes built so far (reuse makes diamonds) or a constant number.
 
 import math
 
-import torch
+from hypothesis import strategies as st
 
 from tinygrad_like import Value
 from tinygrad_like.ops import DomainError
@@ -14,6 +14,14 @@ from tinygrad_like.ops import DomainError
 UNARY = ["neg", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "**2", "**3", "**-1", "**0.5"]
 BINARY = ["+", "-", "*", "/", "**"]
 NARY = ["sum", "weighted_sum"]
+
+# A random program: one instruction is (op, operand references).
+refs = st.one_of(st.integers(0, 50), st.floats(-3, 3, allow_nan=False).map(lambda c: round(c, 2)))
+instructions = st.one_of(
+    st.tuples(st.sampled_from(UNARY), st.lists(st.integers(0, 50), min_size=1, max_size=1)),
+    st.tuples(st.sampled_from(BINARY), st.lists(refs, min_size=2, max_size=2)),
+    st.tuples(st.sampled_from(NARY), st.lists(refs, min_size=1, max_size=7)),
+)
 
 
 def ours(op, xs):
@@ -40,6 +48,8 @@ def ours(op, xs):
 
 
 def theirs(op, xs):
+    import torch
+
     if op in BINARY:
         a, b = xs
         if op == "**":
@@ -67,14 +77,20 @@ def theirs(op, xs):
     }[op](a)
 
 
-def run_both(leaves, program, limit=1e6, kept=None):
+def run_both(leaves, program, limit=1e6, kept=None, oracle=True):
     """Interpret ``program`` with Values and with tensors; instructions that are undefined or
     overflow at these numbers are skipped in both. Returns (our nodes, torch nodes, leaf pairs).
+    ``oracle=False`` builds only the Values (no PyTorch needed; the torch sides are None).
 
     ``kept``, a list, receives the instructions used, with operands resolved to node positions,
     so that ``replay`` can rebuild the very same graph at other leaf values."""
     ours_leaves = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
-    torch_leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
+    if oracle:
+        import torch
+
+        torch_leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
+    else:
+        torch_leaves = [None] * len(leaves)
     our_nodes, torch_nodes = list(ours_leaves), list(torch_leaves)
     for op, refs in program:
         our_args = [our_nodes[r % len(our_nodes)] if isinstance(r, int) else r for r in refs]
@@ -91,12 +107,12 @@ def run_both(leaves, program, limit=1e6, kept=None):
             continue
         if not all(math.isfinite(g) and abs(g) < limit for g in out.local_grads):
             continue
-        if op in BINARY and not isinstance(torch_args[0], torch.Tensor):
+        if oracle and op in BINARY and not isinstance(torch_args[0], torch.Tensor):
             torch_args[0] = torch.tensor(torch_args[0], dtype=torch.float64)
         if kept is not None:
             kept.append((op, [our_nodes.index(a) if isinstance(a, Value) else a for a in our_args]))
         our_nodes.append(out)
-        torch_nodes.append(theirs(op, torch_args))
+        torch_nodes.append(theirs(op, torch_args) if oracle else None)
     return our_nodes, torch_nodes, list(zip(ours_leaves, torch_leaves))
 
 

@@ -3,12 +3,13 @@
 import math
 
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle import BINARY, NARY, UNARY, run_both
+from oracle import instructions, run_both
 
 from tinygrad_like import Value
+
+pytestmark = pytest.mark.torch  # every test here runs PyTorch as the oracle
 
 REL = 1e-9
 FLOOR = 1e-3  # below this size compare absolutely (1e-12): sums that cancel to ~0 differ in the last bits
@@ -54,7 +55,7 @@ def test_hand_written_expressions_match_torch(name):
     assert check_against_torch(leaves, program) > len(leaves)
 
 
-def test_micrograd_sanity_check_numbers():
+def test_micrograd_sanity_check_numbers(torch):
     # micrograd's test_more_ops, written with our Values, against PyTorch
     a, b = Value(-4.0), Value(2.0)
     c = a + b
@@ -81,14 +82,6 @@ def test_micrograd_sanity_check_numbers():
     gt = gt + 10.0 / ft
     gt.backward()
     assert close(g.data, gt.item()) and close(a.grad, at.grad.item()) and close(b.grad, bt.grad.item())
-
-
-refs = st.one_of(st.integers(0, 50), st.floats(-3, 3, allow_nan=False).map(lambda c: round(c, 2)))
-instructions = st.one_of(
-    st.tuples(st.sampled_from(UNARY), st.lists(st.integers(0, 50), min_size=1, max_size=1)),
-    st.tuples(st.sampled_from(BINARY), st.lists(refs, min_size=2, max_size=2)),
-    st.tuples(st.sampled_from(NARY), st.lists(refs, min_size=1, max_size=7)),
-)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

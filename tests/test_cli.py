@@ -5,11 +5,13 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import require_program
+from conftest import command
+
+import tinygrad_like
 
 
 def run(*args, cwd=None):
-    return subprocess.run(["tinygrad-like", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run([command(), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def test_draw_writes_an_svg_of_the_expression(tmp_path):
@@ -22,8 +24,15 @@ def test_draw_writes_an_svg_of_the_expression(tmp_path):
     assert "data 2.0000" in svg and "tanh" in svg and "grad 1.0000" in svg
 
 
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"tinygrad-like {version('tinygrad_like')}"
+    assert version("tinygrad_like") == tinygrad_like.__version__
+
+
 def test_draw_writes_dot_and_png(tmp_path):
-    require_program("dot", "graphviz")  # PNG needs the system Graphviz
     assert run("draw", "x**2", "--at", "x=3", "-o", str(tmp_path / "g.dot")).returncode == 0
     assert "digraph" in (tmp_path / "g.dot").read_text()
     assert run("draw", "x**2", "--at", "x=3", "-o", str(tmp_path / "g.png")).returncode == 0

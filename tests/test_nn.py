@@ -5,7 +5,6 @@ import random
 
 import numpy as np
 import pytest
-import torch
 
 from nn import (
     MLP,
@@ -193,11 +192,11 @@ def test_zero_grad_and_sgd_step():
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
-def torch_pairs(outputs):
+def torch_pairs(torch, outputs):
     return [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in outputs]
 
 
-def test_losses_match_torch():
+def test_losses_match_torch(torch):
     ys = [0.2, 0.9, 0.6]
     for ours_loss, theirs, targets in [
         (sum_squared_error, lambda t, y: 0.5 * ((t - y) ** 2).sum(), [0.0, 1.0, 1.0]),
@@ -208,14 +207,14 @@ def test_losses_match_torch():
         vs = [Value(v) for v in ys]
         L = ours_loss(vs, targets)
         L.backward()
-        ts = torch_pairs(ys)
+        ts = torch_pairs(torch, ys)
         T = theirs(torch.stack(ts), torch.tensor(targets, dtype=torch.float64))
         T.backward()
         assert L.data == pytest.approx(T.item(), rel=1e-9), ours_loss.__name__
         assert [v.grad for v in vs] == pytest.approx([t.grad.item() for t in ts], rel=1e-9)
 
 
-def test_cross_entropy_and_softmax_match_torch_and_stay_stable():
+def test_cross_entropy_and_softmax_match_torch_and_stay_stable(torch):
     logits = [[1.0, -2.0, 0.5], [300.0, 299.0, -50.0]]
     targets = [[0, 0, 1], [1, 0, 0]]
     vs = [[Value(v) for v in row] for row in logits]
@@ -232,7 +231,7 @@ def test_cross_entropy_and_softmax_match_torch_and_stay_stable():
     assert probs[0].data == 1.0 and probs[1].data == 0.0
 
 
-def test_to_torch_outputs_and_gradients_agree():
+def test_to_torch_outputs_and_gradients_agree(torch):
     model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=4)
     X, Y = [[0.1, -0.2, 0.3], [1.0, 0.5, -0.5]], [[1, 0], [0, 1]]
     C = quadratic_cost([model(x) for x in X], Y)

@@ -3,9 +3,11 @@
 import re
 import subprocess
 
+from conftest import command
+
 
 def run(*args, cwd=None):
-    return subprocess.run(["tinygrad-like", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run([command(), *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def test_explain_prints_the_step_table_and_the_derivation(tmp_path):

@@ -27,7 +27,7 @@ __all__ = [
     "draw_dot",
     "draw_network",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name: str):

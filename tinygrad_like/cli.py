@@ -112,9 +112,21 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tinygrad_like.demo import run_demo
+    from nn.demo import run_demo  # the one place the engine's command reaches the nn package
 
     return run_demo(Path(args.out), progress=not args.no_progress)
+
+
+def installed_version() -> str:
+    """The installed package's version (the source's ``__version__`` when run from a checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tinygrad_like")
+    except PackageNotFoundError:
+        from tinygrad_like import __version__
+
+        return __version__
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -122,6 +134,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="tinygrad-like",
         description="Draw, explain and step through backpropagation on small expressions and networks.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{draw,explain,demo}")
 
     def expression_args(p: argparse.ArgumentParser) -> None:

@@ -19,14 +19,12 @@ same graph always gives the same DOT text and no label can break it.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import graphviz
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.render import render
+from tinygrad_like.render import Drawing
 from tinygrad_like.value import Value
 
 SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−", "sum": "Σ", "weighted_sum": "Σ w·x + b", "sigmoid": "σ"}
@@ -76,49 +74,6 @@ def name_of(v: Value) -> str:
     if not v.children:
         return f"{v.data:g}"
     return ""
-
-
-class Drawing:
-    """A drawing: ``.source`` (DOT text), ``.graph`` (the ``graphviz.Digraph``), ``svg()``, ``save()``.
-
-    Displays inline in Jupyter as SVG, rendered by the system Graphviz or in-process.
-    """
-
-    def __init__(self, graph: graphviz.Digraph) -> None:
-        self.graph = graph
-
-    @property
-    def source(self) -> str:
-        """The DOT text."""
-        return self.graph.source
-
-    def svg(self, engine: str = "auto") -> str:
-        """The drawing as SVG text."""
-        return render(self.source, "svg", engine).decode("utf-8")
-
-    def save(self, path: str | Path, engine: str = "auto") -> Path:
-        """Write the drawing; the format comes from the extension (.svg, .png, .pdf, .dot)."""
-        path = Path(path)
-        fmt = path.suffix.lstrip(".").lower()
-        if fmt in ("dot", "gv"):
-            path.write_text(self.source, encoding="utf-8")
-            return path
-        if not fmt:
-            raise ValueError(f"save: {str(path)!r} has no extension; use .svg, .png, .pdf or .dot")
-        data = render(self.source, fmt, engine)
-        path.write_bytes(data)
-        return path
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"image/svg+xml": self.svg()}
-
-    def _repr_svg_(self) -> str:
-        return self.svg()
-
-    def __repr__(self) -> str:
-        nodes = len(re.findall(r"^\s*(?!graph |node |edge )\w+ \[", self.source, re.M))
-        edges = self.source.count(" -> ")
-        return f"<Drawing of {nodes} nodes and {edges} edges; .source, .svg(), .save(path)>"
 
 
 def _value_label(

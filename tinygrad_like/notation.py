@@ -1,5 +1,7 @@
-r"""How nodes are named in explanations and derivations, and how that text becomes LaTeX.
+r"""How ops and nodes are written in explanations and derivations, and how that text becomes LaTeX.
 
+An op's text (``ops.TABLE``'s ``written`` and ``rules``) gets its operands'
+names with just the parentheses it needs (``fill_names``).
 A node is called by its label; an unlabelled constant by its number; an
 unlabelled result by the formula that made it when that is short (``x·w``),
 else ``v7`` after its place in the graph. Within one graph every name but a
@@ -16,11 +18,59 @@ constant's is unique: a label used twice becomes ``x1#2`` the second time.
 from __future__ import annotations
 
 import re
+import string
+from typing import TYPE_CHECKING
 
-from tinygrad_like.ops import lookup
-from tinygrad_like.value import Value
+# ops writes its texts with fill_names below, and node_names reads ops' table when called:
+# importing the module (not a name from it) lets each side load while the other is loading.
+from tinygrad_like import ops
+
+if TYPE_CHECKING:
+    from tinygrad_like.value import Value
 
 MAX_FORMULA = 24
+
+
+def _top_level(text: str, chars: str) -> bool:
+    """True when one of ``chars`` occurs in ``text`` outside every parenthesis."""
+    depth = 0
+    for ch in text:
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if depth == 0 and ch in chars:
+            return True
+    return False
+
+
+class _Names(string.Formatter):
+    r"""Puts operand names into an op's text with just the parentheses it needs.
+
+    ``{0}`` wraps a sum (``(x + y)·w``), ``{0!t}`` wraps anything composite, for the
+    operands of / and ^ (``a/(x·w)``), and ``{0!b}`` is bare, inside a function's
+    own parentheses (``tanh(x·w + b)``).
+    """
+
+    def convert_field(self, value, conversion):
+        if conversion == "b":
+            return value
+        if conversion == "t":
+            atomic = re.fullmatch(r"[\w.,′̂]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
+            return value if atomic and not value.startswith("-") else f"({value})"
+        return f"({value})" if _top_level(value, "+−") and " " in value else value
+
+
+_NAMES = _Names()
+
+
+def fill_names(text: str, *names: str) -> str:
+    """An op's text (``"{0}·{1}"``, ``"tanh({0!b})"``) with its operands' names put in.
+
+    >>> fill_names("{0}·{1}", "x + y", "w")
+    '(x + y)·w'
+    >>> fill_names("{0!t}/{1!t}", "a", "x·w")
+    'a/(x·w)'
+    """
+    return _NAMES.format(text, *names)
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
@@ -45,7 +95,7 @@ def node_names(order: list[Value]) -> dict[Value, str]:
             names[v] = number(v.data, "g")  # constants are shown as their values, repeats and all
             continue
         else:
-            name = lookup(v.op).write([names[c] for c in v.children])
+            name = ops.lookup(v.op).write([names[c] for c in v.children])
             if v.op == "sum" and len(v.children) == 1:  # Σ of one term: not the term itself
                 name = f"Σ({name})"
             # a formula only of named things, short and not taken; else a place name (v7)

@@ -21,44 +21,13 @@ op is adding one entry here.
 from __future__ import annotations
 
 import math
-import re
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tinygrad_like.notation import fill_names
+
 Forward = Callable[..., "tuple[float, tuple[float, ...]]"]
-
-
-def _top_level(text: str, chars: str) -> bool:
-    """True when one of ``chars`` occurs in ``text`` outside every parenthesis."""
-    depth = 0
-    for ch in text:
-        depth += ch in "(["
-        depth -= ch in ")]"
-        if depth == 0 and ch in chars:
-            return True
-    return False
-
-
-class _Names(string.Formatter):
-    r"""Puts operand names into an op's text with just the parentheses it needs.
-
-    ``{0}`` wraps a sum (``(x + y)·w``), ``{0!t}`` wraps anything composite, for the
-    operands of / and ^ (``a/(x·w)``), and ``{0!b}`` is bare, inside a function's
-    own parentheses (``tanh(x·w + b)``).
-    """
-
-    def convert_field(self, value, conversion):
-        if conversion == "b":
-            return value
-        if conversion == "t":
-            atomic = re.fullmatch(r"[\w.,′̂]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
-            return value if atomic and not value.startswith("-") else f"({value})"
-        return f"({value})" if _top_level(value, "+−") and " " in value else value
-
-
-_NAMES = _Names()
 
 
 @dataclass(frozen=True)
@@ -107,9 +76,9 @@ class Op:
         if self.name == "sum":
             return " + ".join(names)
         if self.name == "weighted_sum":
-            terms = [_NAMES.format("{0}·{1}", names[i], names[i + 1]) for i in range(0, len(names) - 1, 2)]
+            terms = [fill_names("{0}·{1}", names[i], names[i + 1]) for i in range(0, len(names) - 1, 2)]
             return " + ".join(terms + names[len(names) - len(names) % 2 :])
-        return _NAMES.format(self.written, *names)
+        return fill_names(self.written, *names)
 
     def rule(self, index: int, names: list[str]) -> str:
         """The local derivative ∂out/∂(operand ``index``) written with the operands' names."""
@@ -118,12 +87,12 @@ class Op:
         if self.name == "weighted_sum":  # operands w1, x1, w2, x2, …, b: ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
             if index == len(names) - 1 and len(names) % 2:
                 return "1"
-            return _NAMES.format("{0}", names[index + 1] if index % 2 == 0 else names[index - 1])
-        return _NAMES.format(self.rules[index], *names)
+            return fill_names("{0}", names[index + 1] if index % 2 == 0 else names[index - 1])
+        return fill_names(self.rules[index], *names)
 
     def derivative_name(self, names: list[str]) -> str:
         """The short name of a one-operand op's derivative, as the documents write g′(r)."""
-        return _NAMES.format(self.prime, *names)
+        return fill_names(self.prime, *names)
 
 
 class DomainError(ValueError):

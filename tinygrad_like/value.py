@@ -14,6 +14,7 @@ closures, so a graph has no reference cycles and frees itself.
 
 from __future__ import annotations
 
+import gc
 import numbers
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -300,26 +301,38 @@ def _compare(symbol: str, a: Value, b: object):
 
 
 def _binary(op: Op, a: object, b: object):
-    """Apply a two-operand op where one side may be a plain number; other types are refused."""
-    if not isinstance(a, Value):
-        if not _is_real(a):
-            return NotImplemented
-        a = Value(a)
-    elif not isinstance(b, Value):
-        if not _is_real(b):
-            return NotImplemented
-        b = Value(b)
-    data, local_grads = op.forward(a.data, b.data)
-    if not _GradMode.recording:
-        return Value(data)
-    node = _new(Value)  # _node(), inlined: this is the hottest line of the engine
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node.op = op.name
-    node.children = (a, b)
-    node.local_grads = local_grads
-    return node
+    """Apply a two-operand op where one side may be a plain number; other types are refused.
+
+    The cycle collector is paused while the node is made, as in ``graph.cycle_collector_paused``
+    (written out here: this is the hottest function of the engine). A graph has no cycles, and a
+    long graph built in a user's own loop would otherwise be re-scanned again and again.
+    """
+    paused = _collector_enabled()
+    if paused:
+        _disable_collector()
+    try:
+        if not isinstance(a, Value):
+            if not _is_real(a):
+                return NotImplemented
+            a = Value(a)
+        elif not isinstance(b, Value):
+            if not _is_real(b):
+                return NotImplemented
+            b = Value(b)
+        data, local_grads = op.forward(a.data, b.data)
+        if not _GradMode.recording:
+            return Value(data)
+        node = _new(Value)  # _node(), inlined
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node.op = op.name
+        node.children = (a, b)
+        node.local_grads = local_grads
+        return node
+    finally:
+        if paused:
+            _enable_collector()
 
 
 def apply(op: Op, *operands: Value | float) -> Value:
@@ -334,16 +347,24 @@ def apply(op: Op, *operands: Value | float) -> Value:
     ...
     tinygrad_like.ops.DomainError: log: log of 0.0 is undefined; log needs a positive number
     """
-    children = tuple([x if isinstance(x, Value) else Value(x) for x in operands])
-    if op.arity is not None and len(children) != op.arity:
-        raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(children)}")
-    data, local_grads = op.forward(*[c.data for c in children])
-    if not _GradMode.recording:
-        return Value(data)
-    return _node(data, op.name, children, local_grads)
+    paused = _collector_enabled()  # as in _binary
+    if paused:
+        _disable_collector()
+    try:
+        children = tuple([x if isinstance(x, Value) else Value(x) for x in operands])
+        if op.arity is not None and len(children) != op.arity:
+            raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(children)}")
+        data, local_grads = op.forward(*[c.data for c in children])
+        if not _GradMode.recording:
+            return Value(data)
+        return _node(data, op.name, children, local_grads)
+    finally:
+        if paused:
+            _enable_collector()
 
 
 _new = object.__new__
+_collector_enabled, _disable_collector, _enable_collector = gc.isenabled, gc.disable, gc.enable
 
 
 def _node(data: float, op: str, children: tuple, local_grads: tuple) -> Value:
