@@ -1,9 +1,15 @@
-"""Make the README's pictures: python docs/make_pictures.py (writes docs/*.svg)."""
+"""Make the README's pictures: python docs/make_pictures.py (writes docs/*.svg and docs/backprop.png).
 
+The PNG is a screenshot of the step-through page at 1280×720 in headless Chromium.
+"""
+
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 from nn import examples, sum_squared_error
-from tinygrad_like import Value, draw_dot, draw_network
+from tinygrad_like import Value, draw_dot, draw_network, explain
 
 here = Path(__file__).parent
 
@@ -22,3 +28,24 @@ E = sum_squared_error([net([1.0, 0.0])], [1.0])
 E.backward()
 draw_network(net).save(here / "network.svg")
 print("wrote", here / "neuron.svg", "and", here / "network.svg")
+
+E = sum_squared_error([net([1.0, 0.0])], [1.0])
+E.label = "E"
+with tempfile.TemporaryDirectory() as tmp:
+    page = explain(E).to_html(Path(tmp) / "backprop.html", model=net)
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise SystemExit("docs/backprop.png needs chromium: apt-get install chromium")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+    ]
+    shot = here / "backprop.png"
+    subprocess.run(
+        [browser, *flags, "--window-size=1280,720", f"--screenshot={shot}", page.as_uri() + "#step=13"],
+        check=True,
+    )
+    print("wrote", shot)

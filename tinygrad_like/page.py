@@ -9,7 +9,7 @@ The browser applies them, so the page grows with nodes + steps, not nodes × ste
 The view follows the step: it centres the active and target nodes and zooms so
 their text is at least 11 CSS px tall. → and ← step; the mouse pans (drag) and
 zooms (wheel); + and − zoom, W A S D pan, O shows the whole graph, F follows the
-step again. No network is needed.
+step again; ``page.html#step=7`` opens at step 7. No network is needed.
 
 The data, for pages built on this one (``<script id="page-data" type="application/json">``)::
 
@@ -180,7 +180,8 @@ SCRIPT = r"""
   });
   stage.addEventListener('pointerup', () => { drag = null; });
   window.addEventListener('resize', follow);
-  show(0);
+  const start = /step=(\d+)/.exec(location.hash);   // page.html#step=7 opens at step 7
+  show(start ? parseInt(start[1], 10) - 1 : 0);
 })();
 """
 

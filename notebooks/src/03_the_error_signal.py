@@ -10,8 +10,6 @@
 # %%
 import math
 
-from IPython.display import display
-
 from nn import examples, sum_squared_error
 from tinygrad_like import derive, draw_dot, draw_network, explain
 
@@ -31,21 +29,22 @@ E.backward()  # the pass itself, which fills every grad
 print(f"E = {E.data:.6f}; the backward pass has {len(steps)} steps, one per edge of the graph")
 
 # %% [markdown]
-# ## The error signal, frame by frame
+# ## The error signal, step by step
 #
-# Each frame is one step of the backward pass: the highlighted node passes its gradient along the
-# red edge, and every gradient is shown as far as the pass has got. Shown here are the five steps
-# in which the signal enters a neuron, through $g'$ into its input $r$: into $f_5$, then $f_3$ and
-# $f_4$, then $f_1$ and $f_2$, as in the document's closing pictures. The steps between them carry it
-# along the weights. (`steps.to_html("backprop.html")` writes all 36 into a page with a slider.)
+# The player below is the step-through page inside this notebook: press → and ← (click it first) to
+# follow the backward pass one edge at a time. The yellow node passes its gradient along the red
+# edge to the green one, and every gradient is shown as far as the pass has got. Watch for the five
+# steps in which the signal enters a neuron through $g'$ into its input $r$: into $f_5$, then $f_3$
+# and $f_4$, then $f_1$ and $f_2$, as in the document's closing pictures. Drag and the mouse wheel
+# move the view, O shows the whole graph. (`steps.to_html("backprop.html", model=net)` writes the
+# same page to a file.)
 
 # %%
-frames = steps.frames(model=net)
 inputs = {n.z for layer in net.layers for n in layer.neurons}
 for k, step in enumerate(steps):
     if step.child in inputs:
         print(f"step {k + 1}: {step.equation()}")
-        display(frames[k])
+steps.player(model=net, sample=f"the sample x = ({x[0]:g}, {x[1]:g}), t = {t:g}")
 
 # %% [markdown]
 # After the pass, each neuron's $\delta$ is the gradient at its input $r$: $\delta_j = \partial E/\partial r_j$.
