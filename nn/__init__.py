@@ -18,7 +18,7 @@ from nn.losses import (
     sum_squared_error,
 )
 from nn.module import Module
-from nn.optim import SGD
+from nn.optim import SGD, Adam, Optimizer
 from nn.train import History, accuracy, evaluate, fit
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "Neuron",
     "Module",
     "SGD",
+    "Adam",
+    "Optimizer",
     "History",
     "fit",
     "evaluate",

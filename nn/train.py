@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from nn.compiled import batch_gradients
 from nn.losses import LOSSES, sum_squared_error
 from nn.module import Module
-from nn.optim import SGD
+from nn.optim import SGD, Optimizer
 from tinygrad_like import Value, no_grad
 
 
@@ -167,7 +167,7 @@ def fit(
     progress: bool = True,
     seed: int = 0,
     shuffle: bool = True,
-    optimizer: SGD | None = None,
+    optimizer: Optimizer | None = None,
     compiled: bool | None = None,
 ) -> History:
     r"""Train ``model`` on (X, Y) by gradient descent and return the History.

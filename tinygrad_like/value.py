@@ -127,6 +127,18 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def item(self) -> float:
+        """The number, as ``torch.Tensor.item()``: ``Value(2.5).item()`` is ``2.5``."""
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the data; an empty spec gives the repr.
+
+        >>> f"{Value(2.0, label='x'):.3f}", f"{Value(0.5)}"
+        ('2.000', 'Value(data=0.5, grad=0.0)')
+        """
+        return format(self.data, spec) if spec else repr(self)
+
     # ---- comparisons: of the numbers (== stays identity, so Values can be dict keys) ----------
 
     def __lt__(self, other):  # self < other

@@ -1,0 +1,92 @@
+"""nn.optim against torch.optim: ten steps from the same weights and gradients, within 1e-12 relative."""
+
+import random
+
+import numpy as np
+import pytest
+
+from nn import MLP, SGD, Adam, data, fit
+from tinygrad_like import Value
+
+SETTINGS = [
+    (SGD, dict(lr=0.1)),
+    (SGD, dict(lr=0.05, momentum=0.9)),
+    (SGD, dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    (SGD, dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
+    (Adam, dict()),
+    (Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05)),
+]
+
+
+def gradients(steps, n, seed=0):
+    rng = random.Random(seed)
+    return [[rng.uniform(-2, 2) for _ in range(n)] for _ in range(steps)]
+
+
+@pytest.mark.parametrize("cls, kwargs", SETTINGS, ids=lambda s: str(s))
+def test_ten_steps_match_torch_optim(torch, cls, kwargs):
+    start = [0.5, -1.25, 2.0, 0.0, 3.5]
+    grads = gradients(10, len(start))
+    ours = [Value(x) for x in start]
+    opt = cls(ours, **kwargs)
+    theirs = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    topt = getattr(torch.optim, cls.__name__)([theirs], foreach=False, **kwargs)
+    for g in grads:
+        for p, gi in zip(ours, g):
+            p.grad = gi
+        opt.step()
+        theirs.grad = torch.tensor(g, dtype=torch.float64)
+        topt.step()
+        expected = theirs.detach().tolist()
+        assert [p.data for p in ours] == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("cls, kwargs", SETTINGS, ids=lambda s: str(s))
+def test_step_arrays_on_a_flat_array_equals_step_on_values(cls, kwargs):
+    start = [0.5, -1.25, 2.0, 0.0, 3.5]
+    values = [Value(x) for x in start]
+    on_values = cls(values, **kwargs)
+    flat = np.array(start)
+    on_arrays = cls([Value(x) for x in start], **kwargs)
+    for g in gradients(10, len(start), seed=1):
+        for p, gi in zip(values, g):
+            p.grad = gi
+        on_values.step()
+        on_arrays.step_arrays(flat, np.array(g))
+    assert flat.tolist() == pytest.approx([p.data for p in values], rel=1e-14)
+
+
+def test_param_groups_carry_their_own_learning_rate():
+    a, b = Value(1.0), Value(1.0)
+    opt = SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    a.grad = b.grad = 1.0
+    opt.step()
+    assert (a.data, b.data) == (0.9, 0.5)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
+    opt.zero_grad()
+    assert a.grad == b.grad == 0.0
+
+
+def test_bad_hyperparameters_are_refused():
+    with pytest.raises(ValueError, match="lr"):
+        SGD([Value(1.0)], lr=0)
+    with pytest.raises(ValueError, match="nesterov"):
+        SGD([Value(1.0)], lr=0.1, nesterov=True)
+    with pytest.raises(TypeError, match="needs Values"):
+        Adam([1.0])
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fit_trains_with_any_optimizer(compiled):
+    X, Y = data.xor()
+    for make in (lambda m: SGD(m.parameters(), lr=2.0, momentum=0.9), lambda m: Adam(m.parameters(), lr=0.1)):
+        model = MLP(2, [3, 1], seed=1)
+        h = fit(model, X, Y, epochs=60, optimizer=make(model), progress=False, compiled=compiled)
+        assert h.compiled is compiled
+        assert h.loss[-1] < 0.5 * h.loss[0]
+
+
+def test_item_and_format_give_the_number():
+    v = Value(2.0 / 3.0, label="v")
+    assert v.item() == 2.0 / 3.0 and isinstance(v.item(), float)
+    assert f"{v:.3f}" == "0.667" and f"{v:>8.2e}" == "6.67e-01"
