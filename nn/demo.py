@@ -80,6 +80,12 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 2
             model=net,
             sample=f"sample 3 of 4 (XOR): x = ({x[0]:g}, {x[1]:g}), t = {t:g}",
         ),
+        steps.to_html(
+            out / "neurons.html",
+            model=net,
+            level="neuron",
+            sample=f"sample 3 of 4 (XOR): x = ({x[0]:g}, {x[1]:g}), t = {t:g}",
+        ),
     ]
     print(f"\nwrote {len(files)} files into {out}/:")
     for f in files:
