@@ -13,6 +13,7 @@ from tinygrad_like.compiler import trace
 from tinygrad_like.derive import derive
 from tinygrad_like.explain import explain
 from tinygrad_like.graph import topological_order
+from tinygrad_like.practice import practice
 from tinygrad_like.value import Value, no_grad
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "numerical_grad",
     "explain",
     "derive",
+    "practice",
     "trace",
     "draw_dot",
     "draw_network",
