@@ -171,7 +171,8 @@ def test_a_reused_node_asks_the_accumulated_gradient_and_names_a_forgotten_accum
     assert len(wrong) == 1 and "(forgotten accumulation at a reused node)" in wrong[0]
     assert "hint 1/3: a reused node adds up" in wrong[0]
     assert "forgotten accumulation at a reused node ×1" in str(summary)
-    assert summary.steps_done == 4 and summary.right_first_time == 9  # ten questions, one first answered wrong
+    # ten questions, one of them first answered wrong
+    assert summary.steps_done == 4 and summary.right_first_time == 9
 
 
 def test_a_wrong_sign_is_named():
