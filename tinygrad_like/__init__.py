@@ -13,6 +13,7 @@ from tinygrad_like.compiler import trace
 from tinygrad_like.derive import derive
 from tinygrad_like.explain import explain
 from tinygrad_like.graph import topological_order
+from tinygrad_like.nudge import Nudge, nudge
 from tinygrad_like.value import Value, no_grad
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "numerical_grad",
     "explain",
     "derive",
+    "nudge",
+    "Nudge",
     "trace",
     "draw_dot",
     "draw_network",
