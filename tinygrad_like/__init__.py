@@ -13,6 +13,7 @@ from tinygrad_like.compiler import trace
 from tinygrad_like.derive import derive
 from tinygrad_like.explain import explain
 from tinygrad_like.graph import CycleError, topological_order
+from tinygrad_like.nudge import Nudge, nudge
 from tinygrad_like.practice import practice
 from tinygrad_like.value import Value, no_grad
 
@@ -26,6 +27,8 @@ __all__ = [
     "explain",
     "derive",
     "practice",
+    "nudge",
+    "Nudge",
     "trace",
     "draw_dot",
     "draw_network",
