@@ -4,7 +4,6 @@ import math
 import threading
 
 import pytest
-import torch
 
 from tinygrad_like import CycleError, Value, derive, explain, no_grad, trace
 
@@ -152,7 +151,7 @@ def test_shared_subgraphs_are_not_cycles():
 
 
 @pytest.mark.parametrize("op", ["relu", "sqrt", "abs", "sigmoid", "tanh", "exp", "log"])
-def test_nan_forward_and_gradient_match_pytorch(op):
+def test_nan_forward_and_gradient_match_pytorch(op, torch):
     x = Value(math.nan)
     y = getattr(x, op)()
     y.backward()
