@@ -194,8 +194,20 @@ class Explanation(Sequence[Step]):
             )
         return drawings
 
-    def page(self, *, model=None, level: str = "edge", sample: str = "", max_steps: int | None = None) -> str:
+    def page(
+        self,
+        *,
+        model=None,
+        level: str = "edge",
+        sample: str = "",
+        max_steps: int | None = None,
+        practice: bool = False,
+    ) -> str:
         """The step-through page's HTML (what ``to_html`` writes and ``player`` shows)."""
+        if practice:
+            from tinygrad_like.practice_page import practice_page
+
+            return practice_page(self, model=model, level=level, sample=sample, max_steps=max_steps)
         if level == "edge":
             from tinygrad_like.graph_page import edge_page
 
@@ -214,6 +226,7 @@ class Explanation(Sequence[Step]):
         level: str = "edge",
         sample: str = "",
         max_steps: int | None = None,
+        practice: bool = False,
     ) -> Path:
         """Write one self-contained page stepping through the pass (works offline, no CDN).
 
@@ -222,16 +235,18 @@ class Explanation(Sequence[Step]):
         neuron by neuron, then the weight gradients (needs ``model``). ``sample`` says
         which sample the graph is of (default: read from the inputs x1, x2, …). Beyond
         ``max_steps`` (default 10,000) it refuses, saying how to make the graph smaller.
+        ``practice=True``: the practice page, answer fields in place of the revealed numbers
+        (``tinygrad_like.practice_page``).
         """
         from tinygrad_like.page import write_html
 
-        page = self.page(model=model, level=level, sample=sample, max_steps=max_steps)
+        page = self.page(model=model, level=level, sample=sample, max_steps=max_steps, practice=practice)
         return write_html(Path(path), page)
 
     def player(self, *, height: int = 640, **options) -> Player:
         """The step-through page inside a notebook cell (an iframe of the page; no file written).
 
-        Takes ``to_html``'s options (``model``, ``level``, ``sample``, ``max_steps``).
+        Takes ``to_html``'s options (``model``, ``level``, ``sample``, ``max_steps``, ``practice``).
         """
         return Player(self.page(**options), height)
 

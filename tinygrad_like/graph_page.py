@@ -83,6 +83,11 @@ def sample_line(explanation) -> str:
 
 def edge_page(explanation, *, model=None, sample: str = "", max_steps: int | None = None) -> str:
     """The HTML of the edge-level page for ``explanation`` (see ``Explanation.to_html``)."""
+    return page_html(**edge_parts(explanation, model=model, sample=sample, max_steps=max_steps))
+
+
+def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | None = None) -> dict:
+    """What ``page_html`` takes for the edge-level page: title, lines, svg, boxes, steps, known, font."""
     steps = explanation.steps
     if not steps:
         raise ValueError("to_html: nothing to step through: the root was made by no operation")
@@ -163,7 +168,7 @@ def edge_page(explanation, *, model=None, sample: str = "", max_steps: int | Non
         )
         if line
     ]
-    return page_html(
+    return dict(
         title=f"Backpropagation through {root_name}, one chain-rule step at a time",
         lines=lines,
         svg=svg,

@@ -31,8 +31,20 @@ def _pass_grads(explanation) -> dict:
     return grads
 
 
+def _answer(what: str, value: float, rule: str, numbers: str) -> dict:
+    """A number a frame reveals, as a question for the practice page (plain text, not HTML)."""
+    return {"what": what, "value": value, "rule": rule, "numbers": numbers}
+
+
 def neuron_page(explanation, *, model=None, sample: str = "") -> str:
     """The HTML of the neuron-level page (``Explanation.to_html(..., level="neuron")``)."""
+    return page_html(**neuron_parts(explanation, model=model, sample=sample))
+
+
+def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
+    """What ``page_html`` takes for the neuron-level page. Each frame also carries ``answer``: the
+    numbers it reveals as questions (plain text ``what``, ``value``, ``rule``, ``numbers``), for the
+    practice page."""
     layers = getattr(model, "layers", None)
     if not layers:
         raise ValueError(
@@ -143,6 +155,15 @@ def neuron_page(explanation, *, model=None, sample: str = "") -> str:
             + " = "
             + ", ".join(f"<b>{number(delta(n))}</b>" for n in output)
             + "</p><p class='muted'>for E = ½(y − t)² this is δ = y − t, the blog's error signal.</p>",
+            "answer": [
+                _answer(
+                    f"δ = ∂{root}/∂{names[a_of(n)]}",
+                    delta(n),
+                    "the error signal δ = ∂E/∂y; for E = ½(y − t)² it is y − t",
+                    f"{names[a_of(n)]} = {number(a_of(n).data)} and the sample's target t",
+                )
+                for n in output
+            ],
         }
     )
     for li in range(len(layers) - 1, -1, -1):
@@ -150,6 +171,7 @@ def neuron_page(explanation, *, model=None, sample: str = "") -> str:
             nid, j = f"f{number_of[n]}", number_of[n]
             if li == len(layers) - 1:
                 equation = f"<p class='rule'>δ_{j} = δ = <b>{number(delta(n))}</b></p>"
+                rule, numbers = f"the output neuron's δ_{j} is the error signal: δ_{j} = δ", number(delta(n))
                 source, edges = ["loss"], [f"e-{nid}-loss"]
             else:
                 nxt = layers[li + 1].neurons
@@ -161,6 +183,9 @@ def neuron_page(explanation, *, model=None, sample: str = "") -> str:
                     for m, w in terms
                 )
                 equation = f"<p class='rule'>δ_{j} = {text}</p><p>= {nums} = <b>{number(delta(n))}</b></p>"
+                plain = (f"δ_{number_of[m]}·g′(r_{number_of[m]})·{w.label}" for m, w in terms)
+                rule = f"δ_{j} = " + " + ".join(plain)
+                numbers = nums
                 source = [f"f{number_of[m]}" for m in nxt]
                 edges = [f"w-{nid}-f{number_of[m]}" for m in nxt]
             steps.append(
@@ -173,6 +198,7 @@ def neuron_page(explanation, *, model=None, sample: str = "") -> str:
                     "title": f"δ of f{j}, from the layer after it",
                     "equation": equation + f"<p class='muted'>Nielsen's δ = g′(r_{j})·δ_{j} = "
                     f"{number(grads[n.z])} (z.grad).</p>",
+                    "answer": [_answer(f"δ_{j}", delta(n), rule, numbers)],
                 }
             )
     for li in range(len(layers) - 1, -1, -1):
@@ -200,10 +226,19 @@ def neuron_page(explanation, *, model=None, sample: str = "") -> str:
                         f" = <b>{number(value)}</b></p><p class='muted'>backward() gives {number(grads[w])}; "
                         f"Nielsen writes it a·δ = {number(a_value, '.4g')} × "
                         f"{number(grads[n.z], '.4g')}.</p>",
+                        "answer": [
+                            _answer(
+                                f"∂{root}/∂{w.label}",
+                                grads[w],
+                                f"∂{root}/∂{w.label} = {a_name}·g′(r_{j})·δ_{j}",
+                                f"{number(a_value, '.6g')} × {number(g_prime(n), '.6g')} × "
+                                f"{number(delta(n), '.6g')}",
+                            )
+                        ],
                     }
                 )
     lines = [e(sample) if sample else "", f"{e(root)} = {number(explanation.root.data)}; {len(steps)} frames"]
-    return page_html(
+    return dict(
         title=f"The error signal flowing back through the network, neuron by neuron ({root})",
         lines=[line for line in lines if line],
         svg=svg,

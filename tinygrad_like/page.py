@@ -136,6 +136,7 @@ SCRIPT = r"""
     panel.innerHTML = '<h2>' + s.title + '</h2>' + s.equation;
     document.body.dataset.step = index;
     follow();
+    document.dispatchEvent(new CustomEvent('pagestep', {detail: {index}}));   // for pages built on this one
   }
   function zoom(factor, px, py) {
     const r = stage.getBoundingClientRect();
@@ -205,8 +206,14 @@ def page_html(
     steps: list[dict[str, Any]],
     known: Sequence[str] = (),
     font: float = 14.0,
+    style: str = "",
+    script: str = "",
 ) -> str:
-    """The page's HTML: a header (``title``, then ``lines`` of HTML), controls, the drawing, the data."""
+    """The page's HTML: a header (``title``, then ``lines`` of HTML), controls, the drawing, the data.
+
+    ``style`` and ``script`` are added after the page's own (CSS; JavaScript that runs before the
+    first step is shown and may listen for the ``pagestep`` event, ``event.detail.index``).
+    """
     data = {
         "boxes": {k: [round(v, 1) for v in box] for k, box in boxes.items()},
         "steps": steps,
@@ -215,13 +222,15 @@ def page_html(
         "font": font,
     }
     # inside <script>, "</" would end the element: JSON allows the escaped form
+    # (and "<!--" would change how the rest is read: \u003c is the same character in JSON)
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    payload = payload.replace("<!--", "\\u003c!--")
     header = "".join(f"<p>{line}</p>" for line in lines)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>{STYLE}</style></head>
+<style>{STYLE}{style}</style></head>
 <body>
 <header><h1>{html.escape(title)}</h1>{header}</header>
 <div class="controls">
@@ -235,6 +244,7 @@ def page_html(
 </div>
 <main><div id="stage">{svg}</div><aside id="explain-step" aria-live="polite"></aside></main>
 <script id="page-data" type="application/json">{payload}</script>
+<script>{script}</script>
 <script>{SCRIPT}</script>
 </body></html>
 """

@@ -44,7 +44,7 @@ from tinygrad_like.value import Value, no_grad
 RELATIVE = 1e-6
 LOCAL, CONTRIBUTION, ACCUMULATED = "local", "contribution", "accumulated"
 SKIP, HINT, QUIT = ("skip", "s"), ("hint", "?"), ("q", "quit", "exit")
-_NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|(\.\d+))(?:[eE]([+-]?\d+))?")
 _TYPED = {"−": "-", "·": "*", "×": "*", "^": "**", "²": "**2"}
 
 
@@ -70,17 +70,16 @@ def _is_constant(v: Value) -> bool:
 def typed_tolerance(text: str) -> float:
     """Half a unit in the last digit typed; 0 for an integer (which must be exact to 1e-6).
 
-    >>> typed_tolerance("0.42"), typed_tolerance("-3"), typed_tolerance("5.4e-4")
-    (0.005, 0.0, 5e-06)
+    >>> typed_tolerance("0.42"), typed_tolerance(".42"), typed_tolerance("-3"), typed_tolerance("5.4e-4")
+    (0.005, 0.005, 0.0, 5e-06)
     """
     match = _NUMBER.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"typed_tolerance: {text!r} is not a number")
-    decimals = len(match.group(1) or "") - 1 if match.group(1) else 0
-    if match.group(2) is not None:
-        decimals -= int(match.group(2))
-    elif not match.group(1):
+    fraction, exponent = match.group(1) or match.group(2), match.group(3)
+    if fraction is None and exponent is None:
         return 0.0
+    decimals = (len(fraction) - 1 if fraction else 0) - (int(exponent) if exponent else 0)
     return 0.5 * 10.0 ** (-decimals)
 
 
@@ -411,29 +410,30 @@ class Practice:
         self.position += 1
         return feedback
 
-    def _mistake(self, q: Question, value: float, tolerance: float) -> str:
-        """Name the mistake when the wrong value is a known slip; else 'wrong value'."""
+    def traps(self, q: Question) -> list[tuple[float, str]]:
+        """The known slips for ``q``, in the order they are tried: (the value a slip gives, its name).
+
+        A slip whose value is the right answer too is left out (it could not be told apart).
+        """
         s = q.step
-
-        def near(target: float) -> bool:
-            return not matches(q.expected, target) and matches(value, target, tolerance)
-
-        if q.kind == ACCUMULATED and (near(s.contribution) or near(q.previous)):
-            return "forgotten accumulation at a reused node"
-        if near(-q.expected):
-            return "wrong sign"
+        found: list[tuple[float, str]] = []
+        if q.kind == ACCUMULATED:
+            found += [(s.contribution, "forgotten accumulation at a reused node")]
+            found += [(q.previous, "forgotten accumulation at a reused node")]
+        found.append((-q.expected, "wrong sign"))
         if q.kind == CONTRIBUTION:
-            if near(s.local):
-                return "forgot to multiply by the upstream gradient"
-            if near(s.upstream):
-                return "forgot the local derivative"
+            found += [(s.local, "forgot to multiply by the upstream gradient")]
+            found += [(s.upstream, "forgot the local derivative")]
         if q.kind == LOCAL:
             others = [loc for c, loc in zip(s.node.children, s.node.local_grads) if c is not s.child]
-            if any(near(loc) for loc in others):
-                return "derivative with respect to the other operand"
-            if near(s.node.data):
-                return "the node's value, not its derivative"
-        return "wrong value"
+            found += [(loc, "derivative with respect to the other operand") for loc in others]
+            found.append((s.node.data, "the node's value, not its derivative"))
+        return [(target, name) for target, name in found if not matches(q.expected, target)]
+
+    def _mistake(self, q: Question, value: float, tolerance: float) -> str:
+        """Name the mistake when the wrong value is a known slip; else 'wrong value'."""
+        slips = (name for target, name in self.traps(q) if matches(value, target, tolerance))
+        return next(slips, "wrong value")
 
     def summary(self) -> Summary:
         """Where the session has got: steps and questions right the first time, hints, mistakes."""

@@ -1,0 +1,153 @@
+"""The practice page in a real headless browser: the learner types, the page checks.
+
+The right answers are worked out by hand for y = tanh(m), m = x·w + b at x = 2, w = −3, b = 1
+(∂y/∂m = 1 − tanh²(−5)) and, on the neuron level, for the blog's network with g = σ.
+"""
+
+import math
+
+from test_page_in_browser import browser, demo_graph, severe  # noqa: F401  (the browser fixture)
+
+from tinygrad_like import Value
+from tinygrad_like.explain import explain
+
+D = 1 - math.tanh(-5.0) ** 2  # ∂y/∂m
+
+
+def neuron(label_m="m"):
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
+    m = x * w + b
+    m.label = label_m
+    y = m.tanh()
+    y.label = "y"
+    return y
+
+
+def type_answer(driver, text):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    field = driver.find_element(By.CSS_SELECTOR, ".question.open input.answer")
+    field.clear()
+    field.send_keys(text + Keys.ENTER)
+
+
+def texts(driver, selector):
+    from selenium.webdriver.common.by import By
+
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()]
+
+
+def grad_of(driver, name):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('g.node')).filter(g => g.querySelector('text.name')"
+        ".textContent === arguments[0])[0].querySelector('text.grad').textContent",
+        name,
+    )
+
+
+def test_a_wrong_answer_is_marked_a_right_one_reveals_the_frame_and_the_score_counts(tmp_path, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    page = explain(neuron()).to_html(tmp_path / "practice.html", practice=True)
+    browser.get(page.as_uri())
+    assert severe(browser) == []
+    assert browser.find_element(By.ID, "score").text.startswith("score: 0 of 10 right the first time")
+    assert grad_of(browser, "m") == "grad ?"  # the number is hidden until the step is answered
+    field = browser.find_element(By.CSS_SELECTOR, "input.answer")
+    panel = browser.find_element(By.ID, "explain-step").rect
+    box = field.rect  # the answer field lies in the side panel, wide enough to type an expression
+    assert panel["x"] <= box["x"] and box["x"] + box["width"] <= panel["x"] + panel["width"]
+    assert box["y"] + box["height"] <= 720 and box["width"] >= 200
+
+    type_answer(browser, "0.5")  # wrong: the verdict, the mark on the field, the rule from the op table
+    assert texts(browser, ".verdict.wrong") == ["✗ wrong: 0.5 is not ∂y/∂m"]
+    assert "wrong" in browser.find_element(By.CSS_SELECTOR, "input.answer").get_attribute("class").split()
+    assert texts(browser, ".hint") == ["hint 1/3: the rule: ∂tanh(x)/∂x = 1 − tanh²(x)"]
+    assert texts(browser, ".solution") == [] and grad_of(browser, "m") == "grad ?"
+
+    for attempt, message in [
+        ("__import__('os')", "unknown function \"__import__\""),
+        ("m.__class__", "not allowed: attribute access"),
+        ("q + 1", "\"q\" is not a name in this graph"),
+    ]:
+        type_answer(browser, attempt)  # refused, with a message, and the session goes on
+        assert message in texts(browser, ".verdict.refused")[-1]
+
+    type_answer(browser, "1 - tanh(m)**2")  # an expression, computed at the graph's values
+    assert texts(browser, ".verdict.right") == [f"✓ right: ∂y/∂m = {D:.8g}"]
+    type_answer(browser, f"{D:.4g}")  # the contribution D × 1, to the precision typed
+    assert len(texts(browser, ".verdict.right")) == 2
+    solution = browser.find_element(By.CSS_SELECTOR, ".solution")
+    assert solution.is_displayed() and "1 − tanh²(m)" in solution.text  # the frame: its equation
+    assert grad_of(browser, "m") == "grad 1.816e-04"  # and the grad drawn in the graph
+    score = browser.find_element(By.ID, "score").text
+    assert score.startswith("score: 1 of 10 right the first time · 1 of 5 steps done · 1 hint · 0 skipped")
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-done") == "1"
+
+    browser.find_element(By.CSS_SELECTOR, "button.next-step").click()  # step 2: m → x·w
+    assert browser.find_element(By.ID, "counter").text == "2 / 5"
+    browser.find_element(By.CSS_SELECTOR, ".question.open button.skip").click()
+    assert texts(browser, ".verdict.skipped") == ["skipped: ∂m/∂(x·w) = 1"]
+    type_answer(browser, "-1")  # wrong: the contribution is D × 1
+    assert texts(browser, ".verdict.wrong") == ["✗ wrong: -1 is not the contribution to (x·w).grad"]
+    type_answer(browser, f"{D:.10g}")
+    assert "1 skipped" in browser.find_element(By.ID, "score").text
+    assert severe(browser) == []
+
+
+def test_the_keys_typed_into_an_answer_do_not_move_the_view(tmp_path, browser):  # noqa: F811
+    page = explain(neuron()).to_html(tmp_path / "practice.html", practice=True)
+    browser.get(page.as_uri())
+    before = browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
+    type_answer(browser, "w")  # 'w' pans the page elsewhere; here it is the name w (wrong: 1 − tanh²)
+    after = browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
+    assert before == after and texts(browser, ".verdict.wrong") == ["✗ wrong: -3 is not ∂y/∂m"]
+
+
+def test_nothing_a_label_says_executes(tmp_path, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    evil = '<img src=x onerror="window.hacked=1"></script><script>window.hacked=2</script><!--'
+    page = explain(neuron(evil)).to_html(tmp_path / "evil.html", practice=True)
+    browser.get(page.as_uri())
+    assert evil in browser.find_element(By.ID, "explain-step").text  # step 1: y = tanh(<the label>)
+    for _ in range(5):
+        while browser.find_elements(By.CSS_SELECTOR, ".question.open button.skip"):
+            browser.find_element(By.CSS_SELECTOR, ".question.open button.skip").click()
+        browser.find_element(By.ID, "next").click()
+    assert browser.execute_script("return window.hacked === undefined")
+    assert "5 of 5 steps done" in browser.find_element(By.ID, "score").text
+    assert severe(browser) == []
+
+
+def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    net, E = demo_graph()
+    page = explain(E).to_html(tmp_path / "neurons.html", model=net, level="neuron", practice=True)
+    browser.get(page.as_uri())
+    f = {p.label: p.data for p in net.parameters()}
+    s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    a1, a2 = s(f["w_x1,1"] + f["b_1"]), s(f["w_x1,2"] + f["b_2"])
+    a3 = s(f["w_1,3"] * a1 + f["w_2,3"] * a2 + f["b_3"])
+    a4 = s(f["w_1,4"] * a1 + f["w_2,4"] * a2 + f["b_4"])
+    y = s(f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"])
+    delta = y - 1.0  # E = ½(y − t)², t = 1
+    type_answer(browser, f"{delta:.6g}")
+    assert len(texts(browser, ".verdict.right")) == 1
+    assert browser.find_element(By.ID, "loss-delta").text == f"δ = {delta:.4g}"
+    browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
+    type_answer(browser, f"{delta:.6g}")  # δ_5 = δ
+    browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
+    assert browser.find_element(By.ID, "f3-delta").text == "δ = ?"
+    delta3 = delta * y * (1 - y) * f["w_3,5"]
+    type_answer(browser, f"{-delta3:.6g}")
+    assert texts(browser, ".verdict.wrong") == [f"✗ wrong: {-delta3:.6g} is not δ_3 (wrong sign)"]
+    assert texts(browser, ".hint") == ["hint 1/3: the rule: δ_3 = δ_5·g′(r_5)·w_3,5"]
+    type_answer(browser, f"{delta:.6g}*{y:.6g}*(1-{y:.6g})*{f['w_3,5']:.6g}")  # arithmetic is read too
+    assert len(texts(browser, ".verdict.right")) == 1
+    assert browser.find_element(By.ID, "f3-delta").text == f"δ = {delta3:.4g}"
+    score = browser.find_element(By.ID, "score").text  # 1 + 5 + 10 frames, one question each
+    assert score.startswith("score: 2 of 16 right the first time · 3 of 16 steps done · 1 hint")
+    assert severe(browser) == []
