@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from tinygrad_like.graph import topological_order
 from tinygrad_like.ops import DomainError, lookup
-from tinygrad_like.value import Value, decisions_recorded
+from tinygrad_like.value import Value, _is_real, decisions_recorded
 
 _SPELLED = {"δ": "delta", "σ": "sigma", "ŵ": "w_hat", "b̂": "b_hat", "r̂": "r_hat", "·": "_"}
 _NUMERIC_HELPERS = (
@@ -76,6 +76,8 @@ RESERVED = {
     "n_params",
 }
 MAX_VARIANTS = 16
+# The batch program's own names (fusion.py): a layer's matrices and their parameter index arrays.
+_GENERATED = re.compile(r"[AXZWB]\d+(_at)?")
 
 
 class BranchError(RuntimeError):
@@ -211,15 +213,20 @@ def _numpy_helpers() -> dict:
 def identifier(label: str, taken: set[str]) -> str:
     """A Python identifier for a label, unique among ``taken``: w2_1,3 → w2_1_3, g(r_1) → g_r_1, δ → delta.
 
-    >>> [identifier(label, set()) for label in ("w2_1,3", "g(r_1)", "δ", "lambda")]
-    ['w2_1_3', 'g_r_1', 'delta', 'lambda_']
+    Names the program writes itself are never given to a label: the gradients ``d_…`` (a label
+    ``d_w`` becomes ``v_d_w``), the helpers and keywords, the batch program's matrices (``A3`` → ``A3_``).
+
+    >>> [identifier(label, set()) for label in ("w2_1,3", "g(r_1)", "δ", "lambda", "d_w", "A3", "exp")]
+    ['w2_1_3', 'g_r_1', 'delta', 'lambda_', 'v_d_w', 'A3_', 'exp_']
     """
     for ch, spelled in _SPELLED.items():
         label = label.replace(ch, spelled)
     name = re.sub(r"\W+", "_", label, flags=re.ASCII).strip("_")
     if not name or name[0].isdigit():
         name = f"v_{name}" if name else "v"
-    if keyword.iskeyword(name) or name in RESERVED:
+    if name == "d" or name.startswith("d_"):
+        name = f"v_{name}"  # d_… names a gradient: a label may not take one
+    if keyword.iskeyword(name) or name in RESERVED or _GENERATED.fullmatch(name):
         name += "_"
     unique, k = name, 2
     while unique in taken:
@@ -274,11 +281,12 @@ class Plan:
         self.slot_of = {v: name for name, v in slots.items()}
         self.param_set = set(self.params)
         self.param_index = {p: i for i, p in enumerate(self.params)}
-        taken = set(slots)
-        self.names: dict[Value, str] = {}
+        taken: set[str] = set()
+        self.names: dict[Value, str] = {v: identifier(name, taken) for name, v in slots.items()}
+        self.arguments = [self.names[v] for v in slots.values()]  # the inputs as the program calls them
         for i, v in enumerate(self.order):
             if v in self.slot_of:
-                self.names[v] = self.slot_of[v]
+                continue
             elif v.children or v in self.param_set:
                 self.names[v] = identifier(v.label or ("loss" if v is root else f"v{i}"), taken)
             else:
@@ -369,7 +377,7 @@ def write_program(plan: Plan) -> str:
             backward.append(f"    d_{names[p]} = 0.0  # {names[p]} does not reach the root")
 
     param_names = [names[p] for p in plan.params]
-    args = ", ".join([*plan.slots, "params"])
+    args = ", ".join([*plan.arguments, "params"])
     unpack = (
         [f"    {', '.join(param_names)}{',' if len(param_names) == 1 else ''} = params"]
         if param_names
@@ -447,6 +455,30 @@ class _Variant:
         return self._compiled[kind]
 
 
+def _check_input(name: str, v: object) -> None:
+    """Refuse an input that is not a real number or an array of them (None, "a", a Value…)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) or _is_real(v):
+        return
+    if not isinstance(v, (str, bytes, Value)) and v is not None:
+        import numpy as np
+
+        try:
+            kind = np.asarray(v).dtype.kind
+        except (ValueError, TypeError):  # ragged lists
+            kind = "O"
+        if kind in "biuf":
+            return
+    raise TypeError(
+        f"program input {name!r} must be a real number or a 1-d array of real numbers, "
+        f"got {type(v).__name__}: {_short(v)}"
+    )
+
+
+def _short(v: object) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 class Program:
     """A traced function compiled to straight-line Python. Call it with the inputs (floats, or
     numpy arrays for a batch); ``.source`` is the program; ``.forward(...)`` skips the backward."""
@@ -496,6 +528,8 @@ class Program:
         if missing:
             raise TypeError(f"missing input(s): {', '.join(missing)}")
         ordered = [values[n] for n in self.inputs]
+        for name, v in zip(self.inputs, ordered):
+            _check_input(name, v)
         arrays = any(not isinstance(v, (int, float)) for v in ordered)
         if arrays:
             import numpy as np
