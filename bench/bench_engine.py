@@ -20,8 +20,7 @@ import statistics
 import time
 import tracemalloc
 
-import micrograd.engine as mg_engine
-import micrograd.nn as mg_nn
+from anchors import missing
 
 from nn import MLP, data, hinge_loss
 from tinygrad_like import Value
@@ -39,6 +38,8 @@ def ours_moons_step(model, X, Y):
 
 def micrograd_moons_step(model, X, Y):
     # micrograd's demo.ipynb loss and update, written as there
+    import micrograd.engine as mg_engine
+
     inputs = [list(map(mg_engine.Value, x)) for x in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * si).relu() for yi, si in zip(Y, scores)]
@@ -61,6 +62,8 @@ def chain(value_cls, n):
 
 def longest_micrograd_chain():
     """The longest chain micrograd's recursive topological sort survives (binary search)."""
+    import micrograd.engine as mg_engine
+
     lo, hi = 1, 5000
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -78,6 +81,8 @@ def sum_of_products(n, ours: bool):
         xs = [Value(rng.random()) for _ in range(n)]
         ws = [Value(rng.random()) for _ in range(n)]
         return Value.sum([w * x for w, x in zip(ws, xs)])
+    import micrograd.engine as mg_engine
+
     xs = [mg_engine.Value(rng.random()) for _ in range(n)]
     ws = [mg_engine.Value(rng.random()) for _ in range(n)]
     return sum((w * x for w, x in zip(ws, xs)), mg_engine.Value(0.0))
@@ -101,6 +106,8 @@ def timed(f, *args):
 
 
 def main(repeats: int) -> dict:
+    import micrograd.nn as mg_nn
+
     results = {}
     X, Y = data.moons(100, 0.1, seed=0)
     ours_model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=1)
@@ -128,7 +135,10 @@ def main(repeats: int) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9, help="runs of each benchmark (median is reported)")
-    r = main(parser.parse_args().repeats)
+    repeats = parser.parse_args().repeats
+    if missing("micrograd"):  # every row here is a comparison with micrograd
+        raise SystemExit(f"bench_engine.py compares with micrograd, but {missing('micrograd')}")
+    r = main(repeats)
     ours, mg = r["moons step"]
     print(
         f"moons step (2→16→16→1, 100 points): tinygrad_like {ours * 1e3:8.1f} ms   "

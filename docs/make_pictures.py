@@ -32,7 +32,6 @@ print("wrote", here / "neuron.svg", "and", here / "network.svg")
 E = sum_squared_error([net([1.0, 0.0])], [1.0])
 E.label = "E"
 with tempfile.TemporaryDirectory() as tmp:
-    page = explain(E).to_html(Path(tmp) / "backprop.html", model=net)
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         raise SystemExit("docs/backprop.png needs chromium: apt-get install chromium")
@@ -43,9 +42,9 @@ with tempfile.TemporaryDirectory() as tmp:
         "--no-first-run",
         "--disable-background-networking",
     ]
-    shot = here / "backprop.png"
-    subprocess.run(
-        [browser, *flags, "--window-size=1280,720", f"--screenshot={shot}", page.as_uri() + "#step=13"],
-        check=True,
-    )
-    print("wrote", shot)
+    for name, level, step in (("backprop", "edge", 13), ("neurons", "neuron", 5)):
+        page = explain(E).to_html(Path(tmp) / f"{name}.html", model=net, level=level)
+        shot = here / f"{name}.png"
+        url = f"{page.as_uri()}#step={step}"
+        subprocess.run([browser, *flags, "--window-size=1280,720", f"--screenshot={shot}", url], check=True)
+        print("wrote", shot)

@@ -43,7 +43,7 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 2
 
     # One teacher sample, as in the blog's derivation (its Σ over i adds one such term per sample).
     x, t = X[2], Y[2]
-    w = net.named_parameters()["w_x1,1"]
+    w = net.parameter("w_x1,1")
     saved = w.data
 
     def E_of(value):
@@ -78,6 +78,12 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 2
         steps.to_html(
             out / "backprop.html",
             model=net,
+            sample=f"sample 3 of 4 (XOR): x = ({x[0]:g}, {x[1]:g}), t = {t:g}",
+        ),
+        steps.to_html(
+            out / "neurons.html",
+            model=net,
+            level="neuron",
             sample=f"sample 3 of 4 (XOR): x = ({x[0]:g}, {x[1]:g}), t = {t:g}",
         ),
     ]

@@ -8,7 +8,7 @@ The three-layer network x₁, x₂ → f₁, f₂ → f₃, f₄ → f₅: weigh
 biases ``b_1 … b_5``, inputs to g ``r_1 … r_5``, outputs ``g(r_1) …`` and ``y``.
 
 >>> net = three_layer(seed=0)
->>> sorted(net.named_parameters())[:4]
+>>> sorted(p.label for p in net.parameters())[:4]
 ['b_1', 'b_2', 'b_3', 'b_4']
 """
 

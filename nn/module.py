@@ -1,8 +1,42 @@
-"""Module: what every part of a network has: its parameters and a way to zero their gradients."""
+"""Module: what every part of a network has: its parameters, their names, and their state.
+
+Names are PyTorch's: the attribute path to each parameter, dotted, with list positions from 0
+(``layers.0.neurons.1.w.2``), in the order of ``parameters()``, unique whatever the labels.
+
+>>> from nn import MLP
+>>> model = MLP(2, [2, 1], seed=0)
+>>> [name for name, _ in model.named_parameters()][:4]
+['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b', 'layers.0.neurons.1.w.0']
+>>> model.parameter("w2_1,2") is model.layers[0].neurons[0].w[1]
+True
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
 from tinygrad_like import Value
+
+
+class LoadResult(NamedTuple):
+    """What ``load_state_dict`` did not match (both empty under ``strict=True``)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def _paths(obj: object, prefix: str, out: dict[int, str]) -> None:
+    """Record the dotted attribute path of every Value reachable through modules and lists."""
+    if isinstance(obj, Value):
+        out.setdefault(id(obj), prefix)
+    elif isinstance(obj, Module):
+        for key, item in vars(obj).items():
+            _paths(item, f"{prefix}.{key}" if prefix else key, out)
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            _paths(item, f"{prefix}.{i}" if prefix else str(i), out)
 
 
 class Module:
@@ -17,6 +51,46 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    def named_parameters(self) -> dict[str, Value]:
-        """The parameters by label: ``model.named_parameters()["w2_1,3"]``."""
-        return {p.label: p for p in self.parameters()}
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """(name, Value) for every parameter in ``parameters()`` order, named by attribute path."""
+        paths: dict[int, str] = {}
+        _paths(self, "", paths)
+        for i, p in enumerate(self.parameters()):
+            yield paths.get(id(p), str(i)), p
+
+    def parameter(self, label: str) -> Value:
+        """The one parameter labelled ``label`` (``model.parameter("w2_1,3")``); raises ``KeyError``
+        when none is, ``ValueError`` when several are."""
+        found = [p for p in self.parameters() if p.label == label]
+        if len(found) > 1:
+            names = [n for n, p in self.named_parameters() if p.label == label]
+            raise ValueError(f"parameter: {len(found)} parameters are labelled {label!r}: {', '.join(names)}")
+        if not found:
+            raise KeyError(f"parameter: no parameter is labelled {label!r}")
+        return found[0]
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's number by name, in model order."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float], strict: bool = True) -> LoadResult:
+        """Set the parameters from ``state`` (names as ``state_dict``). With ``strict`` a missing or
+        unexpected key raises ``KeyError`` naming them; a bad number raises ``ValueError``; either
+        way nothing changes."""
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state]
+        unexpected = [name for name in state if name not in params]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"load_state_dict: missing keys: {', '.join(missing) or 'none'}; "
+                f"unexpected keys: {', '.join(unexpected) or 'none'}"
+            )
+        updates = {}
+        for name in params.keys() & state.keys():
+            x = state[name]
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+                raise ValueError(f"load_state_dict: {name} is {x!r}, not a finite number")
+            updates[name] = float(x)
+        for name, x in updates.items():
+            params[name].data = x
+        return LoadResult(missing, unexpected)

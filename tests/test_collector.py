@@ -44,7 +44,10 @@ def test_a_long_chain_built_in_a_users_loop_sets_off_no_collection(collector_ena
     collections.clear()
     y = chain(20_000)  # 40,000 operations, 80,000 new Values: far past the collector's threshold (700)
     y.backward()
-    assert collections == []
+    # Unpaused, 80,000 tracked Values would set off about 80,000 / 700 ≈ 114 collections, some of
+    # them of older generations. Python 3.12+ sets off none; 3.10 and 3.11 may collect the
+    # youngest generation once or twice right after a pause ends.
+    assert len(collections) <= 3 and all(generation == 0 for generation in collections)
     assert gc.isenabled()
     assert y.grad == 1.0 and 0 < y.data
 

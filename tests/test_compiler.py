@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from oracle import instructions, replay, run_both
 
@@ -91,6 +91,8 @@ def test_mean_losses_and_many_outputs_match_the_value_graph():
     program=st.lists(instructions, min_size=1, max_size=15),
     batch=st.lists(st.floats(-2, 2, allow_nan=False).filter(lambda x: abs(x) > 0.05), min_size=1, max_size=5),
 )
+# found by this test: a neuron whose bias is also one of its weights lost a gradient term when fused
+@example(leaves=[1.0, 1.0, 1.0], program=[("weighted_sum", [1, 0, 1]), ("weighted_sum", [0, 3])], batch=[1.0])
 def test_random_expressions_compile_to_backwards_gradients(leaves, program, batch):
     kept = []
     nodes, _, pairs = run_both(leaves, program, limit=1e3, kept=kept, oracle=False)

@@ -98,7 +98,7 @@ def test_derive_on_the_blogs_three_layer_network_reads_like_the_blog():
     net = examples.three_layer(seed=0)
     E = sum_squared_error([net([1.0, 0.5])], [1.0])
     E.label = "E"
-    w = net.named_parameters()["w_x1,1"]
+    w = net.parameter("w_x1,1")
     d = derive(E, w, prime="g")
     # The blog's closing expression, typed from the document (seed 000, "Putting it together")
     assert d.expression == "δ·g′(r_5)·g′(r_1)·x1·(w_3,5·g′(r_3)·w_1,3 + w_4,5·g′(r_4)·w_1,4)"

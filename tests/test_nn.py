@@ -103,7 +103,7 @@ def test_labels_follow_nielsen_and_are_unique():
 
 def test_the_blogs_three_layer_network_has_the_blogs_labels():
     net = examples.three_layer(seed=0)
-    assert set(net.named_parameters()) == {
+    assert {p.label for p in net.parameters()} == {
         "w_x1,1",
         "w_x2,1",
         "w_x1,2",

@@ -90,3 +90,45 @@ def test_item_and_format_give_the_number():
     v = Value(2.0 / 3.0, label="v")
     assert v.item() == 2.0 / 3.0 and isinstance(v.item(), float)
     assert f"{v:.3f}" == "0.667" and f"{v:>8.2e}" == "6.67e-01"
+
+
+def test_named_parameters_are_unique_dotted_paths_in_model_order():
+    from nn import Layer, Module
+
+    class TwoLayers(Module):
+        def __init__(self):
+            self.first = Layer(2, 2, seed=0)
+            self.second = Layer(2, 1, seed=1)  # the same labels as first's neurons: w2_1,1 …
+
+        def parameters(self):
+            return [*self.first.parameters(), *self.second.parameters()]
+
+    model = TwoLayers()
+    named = list(model.named_parameters())
+    assert len(named) == 9 == len({n for n, _ in named})
+    assert [p for _, p in named] == model.parameters()
+    assert named[0][0] == "first.neurons.0.w.0" and named[-1][0] == "second.neurons.0.b"
+    with pytest.raises(ValueError, match="2 parameters are labelled 'w2_1,1'"):
+        model.parameter("w2_1,1")
+    with pytest.raises(KeyError, match="no parameter"):
+        model.parameter("nope")
+    mlp = MLP(2, [3, 2], seed=0)
+    assert dict(mlp.named_parameters())["layers.0.neurons.1.w.1"] is mlp.layers[0].neurons[1].w[1]
+
+
+def test_state_dict_round_trips_and_a_mismatch_changes_nothing():
+    a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=5)
+    a.load_state_dict(b.state_dict())
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    before = a.state_dict()
+    bad = dict(b.state_dict())
+    del bad["layers.1.neurons.0.b"]
+    bad["layers.9.w"] = 1.0
+    with pytest.raises(KeyError, match=r"missing keys: layers.1.neurons.0.b; unexpected keys: layers.9.w"):
+        a.load_state_dict({k: v + 1 for k, v in bad.items()})
+    assert a.state_dict() == before
+    with pytest.raises(ValueError, match="not a finite number"):
+        a.load_state_dict({**before, "layers.0.neurons.0.b": float("nan")})
+    assert a.state_dict() == before
+    result = a.load_state_dict({"layers.0.neurons.0.b": 7.0}, strict=False)
+    assert a.layers[0].neurons[0].b.data == 7.0 and "layers.0.neurons.0.w.0" in result.missing_keys

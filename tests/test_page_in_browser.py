@@ -166,3 +166,32 @@ def test_the_moons_page_of_about_2000_steps_is_written_and_opens_without_errors(
     assert browser.find_element(By.ID, "counter").text == "2033 / 2033"
     assert marked(browser, ".target")[0]["name"] == steps[-1].child_name
     assert severe(browser) == []
+
+
+def test_the_neuron_level_page_follows_the_blogs_order_with_the_blogs_numbers(tmp_path, browser):
+    import math
+
+    from selenium.webdriver.common.by import By
+
+    net, E = demo_graph()
+    page = explain(E).to_html(tmp_path / "neurons.html", model=net, level="neuron")
+    assert page.stat().st_size <= 300_000
+    browser.get(page.as_uri())
+    seen = []
+    frames = int(browser.find_element(By.ID, "counter").text.split("/")[1])
+    for k in range(min(40, frames)):
+        assert_step_readable(browser, k + 1, selectors=(".active", ".source") if k else (".active",))
+        seen.append(marked(browser, ".active")[0]["name"])
+        if k == 2:  # δ_3 = δ·g′(r_5)·w_3,5, by hand with g = σ
+            f = {p.label: p.data for p in net.parameters()}
+            s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+            a1, a2 = s(f["w_x1,1"] + f["b_1"]), s(f["w_x1,2"] + f["b_2"])
+            a3 = s(f["w_1,3"] * a1 + f["w_2,3"] * a2 + f["b_3"])
+            a4 = s(f["w_1,4"] * a1 + f["w_2,4"] * a2 + f["b_4"])
+            y = s(f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"])
+            delta3 = (y - 1.0) * y * (1 - y) * f["w_3,5"]
+            text = browser.find_element(By.ID, "explain-step").text
+            assert f"{delta3:.6g}" in text and "δ_3 = δ_5·g′(r_5)·w_3,5" in text
+        browser.find_element(By.ID, "next").click()
+    assert seen[:6] == ["E", "f5", "f3", "f4", "f1", "f2"]  # y → f5 → f3, f4 → f1, f2, then the weights
+    assert len(seen) == 6 + 10 and severe(browser) == []

@@ -12,17 +12,23 @@ from tinygrad_like.check import gradcheck, numerical_grad
 from tinygrad_like.compiler import trace
 from tinygrad_like.derive import derive
 from tinygrad_like.explain import explain
-from tinygrad_like.graph import topological_order
+from tinygrad_like.graph import CycleError, topological_order
+from tinygrad_like.nudge import Nudge, nudge
+from tinygrad_like.practice import practice
 from tinygrad_like.value import Value, no_grad
 
 __all__ = [
     "Value",
     "no_grad",
     "topological_order",
+    "CycleError",
     "gradcheck",
     "numerical_grad",
     "explain",
     "derive",
+    "practice",
+    "nudge",
+    "Nudge",
     "trace",
     "draw_dot",
     "draw_network",

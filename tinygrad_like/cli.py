@@ -2,6 +2,7 @@
 
     tinygrad-like draw "tanh(x*w + b)" --at x=2,w=-3,b=1 -o graph.svg
     tinygrad-like explain "tanh(x*w + b)" --at x=2,w=-3,b=1 --wrt x --html backprop.html
+    tinygrad-like practice "tanh(x*w + b)" --at x=2,w=-3,b=1
     tinygrad-like demo --out tinygrad_like_demo
 
 Every refused input exits with status 2 and a one-line message, writes nothing,
@@ -111,6 +112,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_practice(args: argparse.Namespace) -> int:
+    from tinygrad_like.practice import practice
+
+    root, _ = _build(args.expression, args.at)
+    practice(root)  # Ctrl-D or q ends it with the summary
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from nn.demo import run_demo  # the one place the engine's command reaches the nn package
 
@@ -135,7 +144,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Draw, explain and step through backpropagation on small expressions and networks.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{draw,explain,demo}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{draw,explain,practice,demo}")
 
     def expression_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("expression", help='e.g. "tanh(x*w + b)"')
@@ -157,6 +166,10 @@ def make_parser() -> argparse.ArgumentParser:
     explain.add_argument("--wrt", help="the variable to derive for (default: every variable)")
     explain.add_argument("--html", help="also write the step-through page to this .html file")
     explain.set_defaults(run=cmd_explain)
+
+    practice = sub.add_parser("practice", help="do the backward pass yourself, each step checked")
+    expression_args(practice)
+    practice.set_defaults(run=cmd_practice)
 
     demo = sub.add_parser("demo", help="train the blog's three-layer network on XOR and explain it")
     demo.add_argument("--out", default="tinygrad_like_demo", help="folder for the drawing and the page")

@@ -126,12 +126,12 @@ def _float_helpers() -> dict:
         "log": math.log,
         "tanh": math.tanh,
         "sigmoid": sigmoid,
-        "relu": lambda a: a if a > 0 else 0.0,
-        "step": lambda a: 1.0 if a > 0 else 0.0,
+        "relu": lambda a: 0.0 if a <= 0 else a,  # the engine's test: NaN passes through
+        "step": lambda a: 0.0 if a <= 0 else 1.0,
         "absolute": abs,
         "sign": lambda a: 1.0 if a > 0 else -1.0 if a < 0 else 0.0,
         "sqrt": math.sqrt,
-        "sqrt_grad": lambda out: 0.5 / out if out > 0 else math.inf,
+        "sqrt_grad": lambda out: 0.5 / out if out != 0 else math.inf,
         "power": power,
         "power_base_grad": lambda a, b: b * power(a, b - 1) if b != 0 else 0.0,
         "power_exponent_grad": power_exponent_grad,
@@ -183,9 +183,9 @@ def _numpy_helpers() -> dict:
         "tanh": np.tanh,
         "sigmoid": sigmoid,
         "relu": lambda a: np.maximum(a, 0.0),
-        "step": lambda a: a > 0.0,  # True·d = d, False·d = 0·d
+        "step": lambda a: ~(a <= 0.0),  # True·d = d, False·d = 0·d; NaN passes, as in the engine
         "absolute": np.abs,
-        "sign": np.sign,
+        "sign": lambda a: np.where(a == a, np.sign(a), 0.0),  # the engine's sign(NaN) = 0
         "sqrt": np.sqrt,
         "sqrt_grad": sqrt_grad,
         "power": power,

@@ -38,6 +38,7 @@ class Group:
     outputs: list[Value] = field(default_factory=list)
     source: Group | None = None  # the group whose outputs, in order, are these inputs
     consumers: list[Group] = field(default_factory=list)
+    held: set[int] = field(default_factory=set)  # ids of the parameters the members hold
 
 
 def find_groups(plan) -> list[Group]:
@@ -53,11 +54,20 @@ def find_groups(plan) -> list[Group]:
             continue
         if not all(w in plan.param_set for w in weights) or (bias and v.children[-1] not in plan.param_set):
             continue
-        if not all(x in plan.varying for x in inputs) or len(set(map(id, weights))) != len(weights):
+        if not all(x in plan.varying for x in inputs):
+            continue
+        # A matrix row holds each parameter once: a weight that is also the bias, or a parameter
+        # another neuron of the layer already holds, would lose one of its gradient's terms.
+        own = {id(p) for p in weights} | ({id(v.children[-1])} if bias else set())
+        if len(own) != len(weights) + bias:
             continue
         key = (tuple(map(id, inputs)), bias)
         if key not in by_inputs:
             by_inputs[key] = Group("", [], tuple(inputs), bias)
+        held = by_inputs[key].held
+        if own & held:
+            continue
+        held |= own
         by_inputs[key].members.append(v)
     groups = list(by_inputs.values())
 

@@ -70,8 +70,17 @@ def cycle_collector_paused() -> AbstractContextManager[None]:
     return _PAUSE if gc.isenabled() else _NOTHING
 
 
+class CycleError(ValueError):
+    """The graph loops back on itself (a node is its own descendant), so it has no order.
+
+    Operations never make one; editing ``.children`` by hand can.
+    """
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every node reachable from ``root``, each after all of its children (leaves first).
+
+    A cycle (made by editing ``.children``) raises ``CycleError`` naming its nodes.
 
     >>> from tinygrad_like import Value
     >>> a = Value(1.0, label="a"); b = Value(2.0, label="b")
@@ -81,6 +90,7 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     visited = {root}
+    on_path = {root}  # the nodes on the stack: meeting one again is a cycle
     # Each stack entry is a node and an iterator over the children still to visit.
     stack = [(root, iter(root.children))]
     while stack:
@@ -89,13 +99,29 @@ def topological_order(root: Value) -> list[Value]:
             if child not in visited:
                 visited.add(child)
                 if child.children:
+                    on_path.add(child)
                     stack.append((child, iter(child.children)))
                     break
                 order.append(child)  # a leaf is done at once: no need to stack it
+            elif child in on_path:
+                raise _cycle_error([v for v, _ in stack], child)
         else:
             stack.pop()
+            on_path.discard(node)
             order.append(node)
     return order
+
+
+def _cycle_error(path: list[Value], again: Value) -> CycleError:
+    """The error for a cycle: the nodes from ``again`` down the path and back to it."""
+    loop = path[path.index(again) :] + [again]
+    names = [v.label or (f"({v.op} node)" if v.op else f"(leaf {v.data!r})") for v in loop]
+    if len(names) > 12:
+        names = [*names[:5], f"… {len(names) - 10} more …", *names[-5:]]
+    return CycleError(
+        f"the graph has a cycle: {' → '.join(names)} (each is a child of the one before); "
+        "a graph of Values must not loop back on itself: was .children edited by hand?"
+    )
 
 
 def start_backward(root: Value) -> list[Value]:

@@ -220,7 +220,8 @@ def _sigmoid(a):
 
 def _relu(a):
     # The trap: relu has no derivative at exactly 0. We take 0 there, as PyTorch does.
-    return (a, (1.0,)) if a > 0 else (0.0, (0.0,))
+    # Tested as a <= 0, as PyTorch's threshold: NaN fails it and passes through, with gradient 1.
+    return (0.0, (0.0,)) if a <= 0 else (a, (1.0,))
 
 
 def _abs(a):
@@ -232,7 +233,7 @@ def _sqrt(a):
     if a < 0:
         raise DomainError(f"sqrt: square root of {a!r} is not a real number; sqrt needs a ≥ 0")
     out = math.sqrt(a)
-    return out, (0.5 / out if out > 0 else math.inf,)
+    return out, (0.5 / out if out != 0 else math.inf,)  # NaN stays NaN, as in PyTorch
 
 
 TABLE: dict[str, Op] = {

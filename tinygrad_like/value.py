@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import numbers
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -26,13 +27,21 @@ _ADD, _SUB, _MUL, _DIV = TABLE["+"], TABLE["-"], TABLE["*"], TABLE["/"]
 _NEG, _SUM, _POW, _WSUM = TABLE["neg"], TABLE["sum"], TABLE["**"], TABLE["weighted_sum"]
 
 
-class _GradMode:
-    """Whether operations record the graph. ``no_grad()`` switches it off for a while."""
+class _GradMode(threading.local):
+    """Whether operations record the graph. ``no_grad()`` switches it off for a while.
+
+    Per thread, like PyTorch's grad mode: a ``no_grad`` (or a trace) in one thread
+    never changes what another thread records. The class attributes are each
+    thread's starting state.
+    """
 
     recording = True
     # While a function is traced for the compiler, comparisons of Values are written here:
     # (left Value, operator, right Value or number, outcome). A branch on them changes the graph.
     decisions: list | None = None
+
+
+_MODE = _GradMode()  # one object whose attributes each thread sees separately
 
 
 @contextmanager
@@ -48,12 +57,12 @@ def no_grad() -> Iterator[None]:
     >>> b.data, b.op, b.children
     (9.0, '', ())
     """
-    before = _GradMode.recording
-    _GradMode.recording = False
+    before = _MODE.recording
+    _MODE.recording = False
     try:
         yield
     finally:
-        _GradMode.recording = before
+        _MODE.recording = before
 
 
 @contextmanager
@@ -67,12 +76,13 @@ def decisions_recorded() -> Iterator[list]:
     >>> decisions[0][1:]
     ('>', 1, True)
     """
-    before = _GradMode.decisions
-    _GradMode.decisions = decisions = []
+    before = _MODE.decisions
+    _MODE.decisions = decisions = []
     try:
         yield decisions
     finally:
-        _GradMode.decisions = before
+        _MODE.decisions = before
+
 
 
 def _is_real(x: object) -> bool:
@@ -307,8 +317,8 @@ def _compare(symbol: str, a: Value, b: object):
     else:
         return NotImplemented
     outcome = _COMPARE[symbol](a.data, right)
-    if _GradMode.decisions is not None:
-        _GradMode.decisions.append((a, symbol, b, outcome))
+    if _MODE.decisions is not None:
+        _MODE.decisions.append((a, symbol, b, outcome))
     return outcome
 
 
@@ -332,7 +342,7 @@ def _binary(op: Op, a: object, b: object):
                 return NotImplemented
             b = Value(b)
         data, local_grads = op.forward(a.data, b.data)
-        if not _GradMode.recording:
+        if not _MODE.recording:
             return Value(data)
         node = _new(Value)  # _node(), inlined
         node.data = data
@@ -367,7 +377,7 @@ def apply(op: Op, *operands: Value | float) -> Value:
         if op.arity is not None and len(children) != op.arity:
             raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(children)}")
         data, local_grads = op.forward(*[c.data for c in children])
-        if not _GradMode.recording:
+        if not _MODE.recording:
             return Value(data)
         return _node(data, op.name, children, local_grads)
     finally:

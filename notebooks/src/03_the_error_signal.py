@@ -66,7 +66,7 @@ draw_dot(E, model=net, collapse=True)
 # and the factors both paths share pulled out in front.
 
 # %%
-w = net.named_parameters()["w_x1,1"]
+w = net.parameter("w_x1,1")
 d = derive(E, w, prime="g")
 print(d)
 print("paths:")
@@ -104,7 +104,7 @@ assert math.isclose(d.value, w.grad, rel_tol=1e-12) and math.isclose(document, w
 # first factor should be $g'(r_5)$, as in every other second-layer formula.
 
 # %%
-w14 = net.named_parameters()["w_1,4"].grad
+w14 = net.parameter("w_1,4").grad
 printed = delta * ds(r4) * P["w_4,5"] * ds(r4) * s(r1)
 correct = delta * ds(r5) * P["w_4,5"] * ds(r4) * s(r1)
 print(
@@ -145,7 +145,7 @@ print(f"∂E/∂r_1    = {a1.z.grad:+.15f}   δ_1·g′(r_1)     = {delta1 * ds(
 
 # %%
 h = 0.5
-grad_45 = net.named_parameters()["w_4,5"].grad
+grad_45 = net.parameter("w_4,5").grad
 print(f"w_4,5 = {P['w_4,5']:+.6f} → {P['w_4,5'] - h * grad_45:+.6f}  (correct)")
 print(f"w_4,5 = {P['w_4,5']:+.6f} → {P['w_3,5'] - h * grad_45:+.6f}  (as printed: from w_3,5)")
 

@@ -50,7 +50,7 @@ print(f"C = {C.data:.8f}")
 # read from the labels.
 
 # %%
-P = model.named_parameters()
+P = {p.label: p for p in model.parameters()}  # the parameters by their labels
 sizes = [3, 4, 3, 2]
 L = len(sizes)  # layers 1 … L
 w = {

@@ -1,0 +1,226 @@
+"""practice(): the learner does the backward pass from scripted answers; verdicts, hints and summary.
+
+The right answers are worked out here by hand for y = tanh(m), m = x·w + b at x = 2, w = −3, b = 1:
+m = −5, ∂y/∂m = 1 − tanh²(−5), and the chain rule by hand below; never read from the code under test.
+"""
+
+import math
+import subprocess
+import sys
+
+import pytest
+from conftest import tanh_neuron
+
+from tinygrad_like import Value, practice
+from tinygrad_like.practice import Practice, scripted
+
+D = 1 - math.tanh(-5.0) ** 2  # ∂y/∂m at m = −5
+# step by step in explain's order: y→m, m→x·w, m→b, x·w→x, x·w→w; (local, contribution) each
+BY_HAND = [(D, D), (1.0, D), (1.0, D), (-3.0, -3.0 * D), (2.0, 2.0 * D)]
+
+
+def neuron():
+    y, x, w, b, n = tanh_neuron()
+    n.label = "m"
+    return y
+
+
+def run(root, answers):
+    told = []
+    summary = practice(root, ask=scripted(answers), tell=told.append)
+    return summary, told
+
+
+def verdicts(told):
+    return [line.split(":")[0] for text in told for line in text.splitlines() if line[:1] in "✓✗"]
+
+
+def all_right():
+    return [f"{v:.10g}" for pair in BY_HAND for v in pair]
+
+
+def test_the_answers_by_hand_agree_with_finite_differences():
+    x, w, b, h = 2.0, -3.0, 1.0, 1e-6
+    f = lambda x, w, b: math.tanh(x * w + b)  # noqa: E731
+    assert math.isclose((f(x + h, w, b) - f(x - h, w, b)) / (2 * h), BY_HAND[3][1], rel_tol=1e-6)
+    assert math.isclose((f(x, w + h, b) - f(x, w - h, b)) / (2 * h), BY_HAND[4][1], rel_tol=1e-6)
+    assert math.isclose((f(x, w, b + h) - f(x, w, b - h)) / (2 * h), BY_HAND[2][1], rel_tol=1e-6)
+
+
+def test_all_right():
+    summary, told = run(neuron(), all_right())
+    assert verdicts(told) == ["✓ right"] * 10
+    assert (summary.steps, summary.steps_right_first_time, summary.questions) == (5, 5, 10)
+    assert (summary.right_first_time, summary.hints_used, summary.skipped) == (10, 0, 0)
+    assert str(summary).splitlines() == [
+        "summary: 5 of 5 steps right the first time (10 of 10 questions); 0 hints used; 0 skipped",
+        "mistakes: none",
+    ]
+
+
+def test_questions_use_explains_names_and_order():
+    session = Practice(neuron())
+    headers = [q.header for q in session.questions if q.header]
+    assert [h.split(" passes its gradient to ")[1] for h in headers] == ["m", "x·w", "b", "x", "w"]
+    assert headers[0].startswith("step 1 of 5: y = tanh(m) = -0.9999092")
+    assert session.questions[0].prompt.strip().startswith("local derivative ∂y/∂m = ?")
+
+
+def test_one_wrong_answer_then_the_right_one():
+    answers = all_right()
+    answers.insert(0, "0.5")  # a wrong ∂y/∂m first
+    summary, told = run(neuron(), answers)
+    assert verdicts(told) == ["✗ wrong"] + ["✓ right"] * 10
+    wrong = next(t for t in told if t.startswith("✗ wrong"))
+    assert "hint 1/3: the rule: ∂tanh(x)/∂x = 1 − tanh²(x)" in wrong  # the op table's rule first
+    assert (summary.right_first_time, summary.steps_right_first_time, summary.hints_used) == (9, 4, 1)
+    assert "other wrong values ×1" in str(summary)
+
+
+def test_hints_come_in_three_stages_rule_numbers_answer():
+    summary, told = run(neuron(), ["0.5", "0.25", "0.125", "0.1", "q"])
+    hints = [line.strip() for t in told for line in t.splitlines() if line.strip().startswith("hint")]
+    assert hints == [
+        "hint 1/3: the rule: ∂tanh(x)/∂x = 1 − tanh²(x)",
+        "hint 2/3: put in the numbers: ∂y/∂m = 1 − tanh²(m) with m = -5, y = -0.9999092",
+        f"hint 3/3: the answer: ∂y/∂m = 1 − tanh²(m) = {D:.8g}",
+        f"hint 3/3: the answer: ∂y/∂m = 1 − tanh²(m) = {D:.8g}",
+    ]
+    assert summary.steps_done == 0 and "ended after 0 of 5 steps" in str(summary)
+
+
+def test_an_expression_answer_is_computed_at_the_graphs_values():
+    answers = all_right()
+    answers[0] = "1 - tanh(m)**2"
+    answers[6] = "w"  # ∂(x·w)/∂x
+    answers[8] = "x"  # ∂(x·w)/∂w
+    summary, told = run(neuron(), answers)
+    assert verdicts(told) == ["✓ right"] * 10
+    assert told[2] == f"✓ right: ∂y/∂m = {D:.8g}"
+
+
+def test_a_skip_shows_the_answer_and_moves_on():
+    answers = all_right()
+    answers[1] = "skip"
+    summary, told = run(neuron(), answers)
+    assert f"skipped: {D:.8g} × 1 = {D:.8g}" in told
+    assert verdicts(told) == ["✓ right"] * 9
+    assert (summary.skipped, summary.right_first_time, summary.steps_right_first_time) == (1, 9, 4)
+    assert summary.steps_done == 5
+
+
+@pytest.mark.parametrize(
+    "attempt, message",
+    [
+        ("__import__('os').system('echo hacked')", "not allowed: calling anything but a function name"),
+        ("__import__('os')", "unknown function '__import__'"),
+        ("m.__class__", "not allowed: attribute access"),
+        ("open('f')", "unknown function 'open'"),
+        ("q + 1", "'q' is not a name in this graph; names you can use: x, w, b, m, y"),
+        ("log(-m - 6)", "log of -1.0 is undefined"),
+    ],
+)
+def test_an_expression_outside_the_grammar_is_refused_and_the_session_goes_on(attempt, message):
+    answers = all_right()
+    answers.insert(0, attempt)
+    summary, told = run(neuron(), answers)
+    refusal = told[2]
+    assert refusal.startswith(("refused: ", "cannot compute that here: ")) and message in refusal
+    assert verdicts(told) == ["✓ right"] * 10  # a refusal is no verdict and no mistake
+    assert summary.right_first_time == 10
+
+
+def test_numbers_are_checked_to_the_precision_typed():
+    a = Value(0.41997, label="a")
+    x = Value(0.41997, label="x")
+    z = x * a
+    z.label = "z"
+    # ∂z/∂x = a = 0.41997: 0.42 is right to two decimals, 0.4 to one, 0.43 is not, 0 never
+    right, wrong = "✓ right", "✗ wrong"
+    for typed, verdict in [("0.42", right), ("0.4", right), ("4.2e-1", right), ("0.43", wrong)]:
+        _, told = run(z, [typed, "q"])
+        assert verdicts(told) == [verdict], typed
+    _, told = run(z, ["0.0", "0", "q"])
+    assert verdicts(told) == ["✗ wrong", "✗ wrong"]
+    _, told = run(z, ["0.4199700001", "q"])  # within 1e-6 relative
+    assert verdicts(told) == ["✓ right"]
+
+
+def test_steps_into_constants_are_not_asked():
+    x = Value(3.0, label="x")
+    y = 2 * x + 1  # the constants 2 and 1: their steps are done for the learner
+    y.label = "y"
+    session = Practice(y)
+    asked = [q.step.child_name for q in session.questions if q.kind == "local"]
+    assert asked == ["2·x", "x"]
+    summary, told = run(y, ["1", "1", "2", "2"])
+    assert verdicts(told) == ["✓ right"] * 4 and summary.steps == 2
+
+
+def test_a_reused_node_asks_the_accumulated_gradient_and_names_a_forgotten_accumulation():
+    x = Value(3.0, label="x")
+    m = x * x
+    m.label = "m"
+    y = m + x  # x reached three times: from y (1), then twice from m (x = 3 each): grad 1, 4, 7
+    y.label = "y"
+    session = Practice(y)
+    kinds = [(q.kind, q.step.child_name) for q in session.questions]
+    assert kinds.count(("accumulated", "x")) == 2
+    summary, told = run(y, ["1", "1", "1", "1", "x", "3", "3", "4", "x", "3", "7"])
+    wrong = [t for t in told if t.startswith("✗ wrong")]
+    assert len(wrong) == 1 and "(forgotten accumulation at a reused node)" in wrong[0]
+    assert "hint 1/3: a reused node adds up" in wrong[0]
+    assert "forgotten accumulation at a reused node ×1" in str(summary)
+    # ten questions, one of them first answered wrong
+    assert summary.steps_done == 4 and summary.right_first_time == 9
+
+
+def test_a_wrong_sign_is_named():
+    y = neuron()
+    answers = all_right()
+    answers.insert(6, "3")  # ∂(x·w)/∂x is w = −3
+    summary, told = run(y, answers)
+    assert "✗ wrong: 3 is not ∂(x·w)/∂x (wrong sign)" in "\n".join(told)
+    assert summary.mistakes["wrong sign"] == 1
+
+
+def test_q_ends_with_the_summary():
+    summary, told = run(neuron(), [f"{D:.10g}", "q"])
+    assert told[-1].startswith("summary: 0 of 5 steps right the first time (1 of 10 questions)")
+    assert summary.answered == 1
+
+
+# ---- the command line, as a user runs it: the interpreter under test, answers on stdin ---------
+
+
+def cli(*args, stdin=""):
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_like", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_practice_checks_answers_and_ends_with_the_summary_at_ctrl_d():
+    answers = ["1 - tanh(x*w + b)**2", f"{D:.6g}", "0.5", "1", f"{D:.6g}"]
+    result = cli("practice", "tanh(x*w + b)", "--at", "x=2,w=-3,b=1", stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("✓ right") == 4 and out.count("✗ wrong") == 1
+    assert "hint 1/3: the rule: ∂(x + y)/∂x = 1" in out
+    assert "summary: 1 of 5 steps right the first time (3 of 10 questions); 1 hint used" in out
+
+
+def test_cli_practice_q_ends_it():
+    result = cli("practice", "x*y", "--at", "x=2,y=5", stdin="5\nq\nnever read\n")
+    assert result.returncode == 0
+    assert "✓ right: ∂out/∂x = 5" in result.stdout and "ended after 0 of 2 steps" in result.stdout
+
+
+def test_cli_practice_refuses_an_expression_outside_the_grammar():
+    result = cli("practice", "__import__('os').system('echo hacked')", "--at", "x=1")
+    assert result.returncode == 2
+    assert "not allowed: calling anything but a function name" in result.stderr
+    assert "hacked" not in result.stdout and "Traceback" not in result.stderr

@@ -1,0 +1,520 @@
+r"""Practice: the learner does the backward pass, the library checks every step.
+
+``practice(root)`` walks through ``explain(root)``'s steps, in its order and with
+its names, and for each step into a variable (steps into constants are not
+asked) asks
+
+1. the local derivative ∂node/∂child, a number or an expression in the graph's names;
+2. the contribution to the child's gradient, local × upstream;
+3. where the child gets gradient from several edges, its gradient so far
+   (earlier contributions + this one: the accumulation).
+
+A number is right to the precision it is typed with (``0.42`` is right for
+0.4199…: half a unit in its last digit) or within 1e-6 relative; an integer or an
+expression must be within 1e-6 relative. Expressions are read by the library's own
+parser (``tinygrad_like.expr``) and computed at the graph's values: nothing is
+evaluated by Python, and anything outside the grammar is refused with a message.
+A wrong answer gets a hint in three stages (the rule from the table of
+operations, the numbers to put in, the answer); ``skip`` shows the answer and
+moves on, ``hint`` asks for the next stage, ``q`` (or Ctrl-D) ends with the summary.
+
+>>> from tinygrad_like import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+>>> m = x * w; m.label = "m"
+>>> summary = practice(m, ask=scripted(["-3", "-3", "2", "-2", "2"]), tell=lambda text: None)
+>>> summary.questions, summary.right_first_time, dict(summary.mistakes)
+(4, 3, {'wrong sign': 1})
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from tinygrad_like.compiler import identifier
+from tinygrad_like.explain import Explanation, Step, explain
+from tinygrad_like.expr import FUNCTIONS, ExpressionError, build, variables
+from tinygrad_like.ops import lookup
+from tinygrad_like.value import Value, no_grad
+
+RELATIVE = 1e-6
+LOCAL, CONTRIBUTION, ACCUMULATED = "local", "contribution", "accumulated"
+SKIP, HINT, QUIT = ("skip", "s"), ("hint", "?"), ("q", "quit", "exit")
+_NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?")
+_TYPED = {"−": "-", "·": "*", "×": "*", "^": "**", "²": "**2"}
+
+
+def num(x: float) -> str:
+    """A number as the practice writes it: eight significant digits, never -0.
+
+    >>> num(-0.0), num(1 / 3), num(2.0)
+    ('0', '0.33333333', '2')
+    """
+    return format(x + 0.0, ".8g")
+
+
+def _paren(name: str) -> str:
+    """``name`` as something a derivative is taken of: composites in parentheses."""
+    return name if re.fullmatch(r"[\w.,′̂]+|\w+\([^()]*\)", name) else f"({name})"
+
+
+def _is_constant(v: Value) -> bool:
+    """A leaf without a label: a number written into the expression."""
+    return not v.children and not v.label
+
+
+def typed_tolerance(text: str) -> float:
+    """Half a unit in the last digit typed; 0 for an integer (which must be exact to 1e-6).
+
+    >>> typed_tolerance("0.42"), typed_tolerance("-3"), typed_tolerance("5.4e-4")
+    (0.005, 0.0, 5e-06)
+    """
+    match = _NUMBER.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"typed_tolerance: {text!r} is not a number")
+    decimals = len(match.group(1) or "") - 1 if match.group(1) else 0
+    if match.group(2) is not None:
+        decimals -= int(match.group(2))
+    elif not match.group(1):
+        return 0.0
+    return 0.5 * 10.0 ** (-decimals)
+
+
+def matches(value: float, target: float, tolerance: float = 0.0) -> bool:
+    """True when ``value`` is ``target`` to ``tolerance`` (the typed precision) or to 1e-6 relative.
+
+    A typed 0 is right only for a target that is 0: rounding a small gradient away is not an answer.
+
+    >>> matches(0.42, 0.41997), matches(0.0, 0.0003, 0.05), matches(-2.0000001, -2.0)
+    (False, False, True)
+    >>> matches(0.42, 0.41997, 0.005)
+    True
+    """
+    if not (math.isfinite(value) and math.isfinite(target)):
+        return value == target
+    if value == 0.0:
+        return abs(target) <= 1e-12
+    slack = tolerance * (1 + 1e-9) + 1e-15
+    return abs(value - target) <= max(slack, RELATIVE * abs(target))
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a step: what is asked, the right value, and three staged hints."""
+
+    step: Step
+    kind: str  # local, contribution or accumulated
+    number: int  # the step's number among the asked steps, from 1
+    prompt: str
+    expected: float
+    hints: tuple[str, str, str]
+    previous: float = 0.0  # for an accumulation: the child's gradient before this step
+    header: str = ""  # the step's introduction, on its first question: shown once, not on each retry
+
+    @property
+    def what(self) -> str:
+        s = self.step
+        if self.kind == LOCAL:
+            return f"∂{_paren(s.node_name)}/∂{_paren(s.child_name)}"
+        if self.kind == CONTRIBUTION:
+            return f"the contribution to {_paren(s.child_name)}.grad"
+        return f"{_paren(s.child_name)}.grad so far"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the session says to one answer. ``verdict``: right, wrong, refused, skipped or hint."""
+
+    verdict: str
+    text: str
+    done: bool  # the question is finished: the session moves on
+    mistake: str = ""
+
+
+@dataclass
+class Record:
+    """How one question went."""
+
+    question: Question
+    attempts: int = 0
+    hints: int = 0
+    right: bool = False
+    skipped: bool = False
+    mistakes: list[str] = field(default_factory=list)
+
+    @property
+    def right_first_time(self) -> bool:
+        return self.right and self.attempts == 1 and self.hints == 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The end of a practice session: what went right, the hints used, the mistakes by kind."""
+
+    steps: int
+    steps_done: int
+    steps_right_first_time: int
+    questions: int
+    answered: int
+    right_first_time: int
+    hints_used: int
+    skipped: int
+    mistakes: Counter
+
+    def __str__(self) -> str:
+        lines = [
+            f"summary: {self.steps_right_first_time} of {self.steps} steps right the first time "
+            f"({self.right_first_time} of {self.questions} questions); "
+            f"{self.hints_used} hint{'s' * (self.hints_used != 1)} used; {self.skipped} skipped"
+        ]
+        if self.steps_done < self.steps:
+            lines.append(f"ended after {self.steps_done} of {self.steps} steps")
+        if self.mistakes:
+            kinds = ", ".join(f"{kind} ×{n}" for kind, n in self.mistakes.most_common())
+            lines.append(f"mistakes: {kinds}")
+        else:
+            lines.append("mistakes: none")
+        return "\n".join(lines)
+
+
+def _generic_names(op_name: str, count: int) -> list[str]:
+    """Operand names for a rule as the table states it: x, y; or w1, x1, …, b for a weighted sum."""
+    if count == 1:
+        return ["x"]
+    if count == 2 and op_name != "weighted_sum":
+        return ["x", "y"]
+    if op_name == "weighted_sum":
+        names = [n for k in range(1, count // 2 + 1) for n in (f"w{k}", f"x{k}")]
+        return names + ["b"] * (count % 2)
+    return [f"x{k}" for k in range(1, count + 1)]
+
+
+def rule_text(step: Step, index: int) -> str:
+    """The op's rule from the table, with the table's own operand names: ∂tanh(x)/∂x = 1 − tanh²(x).
+
+    ``index`` is which operand of the step's node the child is.
+
+    >>> from tinygrad_like import Value
+    >>> a, b = Value(2.0, label="a"), Value(5.0, label="b")
+    >>> rule_text(explain(a * b)[1], 1)
+    'the rule: ∂(x·y)/∂y = x'
+    """
+    op = lookup(step.node.op)
+    generic = _generic_names(op.name, len(step.node.children))
+    return f"the rule: ∂{_paren(op.write(generic))}/∂{generic[index]} = {op.rule(index, generic)}"
+
+
+class Practice:
+    """A practice session over ``explain(root)``: ``question`` is what is asked now, ``answer`` checks.
+
+    The front ends (``practice`` in a terminal or notebook, the command line, tests) only
+    show ``question.prompt`` and pass what the learner typed to ``answer``.
+    """
+
+    def __init__(self, root: Value) -> None:
+        self.explanation: Explanation = explain(root)
+        self.names = self.explanation.names
+        self.variables = self._variables()
+        self.questions = self._questions()
+        self.records = [Record(q) for q in self.questions]
+        self.position = 0
+
+    # ---- the questions ----------------------------------------------------------------------
+
+    def _variables(self) -> dict[str, Value]:
+        """The names an expression answer may use: every labelled node (and leaf) by its name,
+        a name that is not an identifier (w_3,5) spelled as one (w_3_5)."""
+        taken = set(FUNCTIONS)
+        out: dict[str, Value] = {}
+        for v, name in self.names.items():
+            if _is_constant(v) or not (v.label or not v.children):
+                continue
+            spelled = name if name.isidentifier() and name not in taken else identifier(name, set(taken))
+            taken.add(spelled)
+            out[spelled] = v
+        return out
+
+    def spelled(self, v: Value) -> str:
+        """How to type ``v``'s name in an expression ('' when it has no name to type)."""
+        return next((k for k, u in self.variables.items() if u is v), "")
+
+    def _questions(self) -> list[Question]:
+        # explain takes a node's operands in order, one step each: count them to know which is which
+        operand_index: list[int] = []
+        for k, s in enumerate(self.explanation):
+            same = k > 0 and self.explanation[k - 1].node is s.node
+            operand_index.append(operand_index[-1] + 1 if same else 0)
+        steps = [(s, i) for s, i in zip(self.explanation, operand_index) if not _is_constant(s.child)]
+        edges_into = Counter(s.child for s, _ in steps)
+        so_far: dict[Value, float] = {}
+        questions: list[Question] = []
+        for number, (s, index) in enumerate(steps, 1):
+            previous = so_far.get(s.child)
+            so_far[s.child] = (previous or 0.0) + s.contribution
+            head = self._head(number, len(steps), s)
+            questions.append(self._local(number, s, index, head))
+            questions.append(self._contribution(number, s))
+            if previous is not None:
+                questions.append(self._accumulated(number, s, previous, edges_into[s.child]))
+        return questions
+
+    def _head(self, number: int, total: int, s: Step) -> str:
+        op = lookup(s.node.op)
+        formula = op.write([self.names[c] for c in s.node.children])
+        values = ", ".join(
+            f"{self.names[c]} = {num(c.data)}" for c in dict.fromkeys(s.node.children) if not _is_constant(c)
+        )
+        written = f"{s.node_name} = {formula}" if formula != s.node_name else formula
+        return (
+            f"step {number} of {total}: {written} = {num(s.node.data)} (with {values}) "
+            f"passes its gradient to {s.child_name}"
+        )
+
+    def _operand_values(self, s: Step) -> str:
+        shown = [c for c in dict.fromkeys(s.node.children) if not _is_constant(c)]
+        parts = [f"{self.names[c]} = {num(c.data)}" for c in shown]
+        if s.node_name not in [self.names[c] for c in shown]:
+            parts.append(f"{s.node_name} = {num(s.node.data)}")
+        return ", ".join(parts)
+
+    def _local(self, number: int, s: Step, index: int, head: str) -> Question:
+        d = f"∂{_paren(s.node_name)}/∂{_paren(s.child_name)}"
+        operands = [self.spelled(c) for c in dict.fromkeys(s.node.children) if self.spelled(c)]
+        typeable = list(dict.fromkeys([*operands, *self.variables]))
+        names = ", ".join(typeable[:6]) + (", …" if len(typeable) > 6 else "")
+        how = f"a number, or an expression in {names}" if typeable else "a number"
+        spelled = [
+            f"{self.names[c]} as {self.spelled(c)}"
+            for c in dict.fromkeys(s.node.children)
+            if self.spelled(c) and self.spelled(c) != self.names[c]
+        ]
+        if spelled:
+            how += f"; type {', '.join(spelled)}"
+        return Question(
+            s,
+            LOCAL,
+            number,
+            f"  local derivative {d} = ? ({how}) ",
+            s.local,
+            (
+                rule_text(s, index),
+                f"put in the numbers: {d} = {s.rule} with {self._operand_values(s)}",
+                f"the answer: {d} = {s.rule} = {num(s.local)}"
+                if s.rule != num(s.local)
+                else f"the answer: {d} = {num(s.local)}",
+            ),
+            header=head,
+        )
+
+    def _contribution(self, number: int, s: Step) -> Question:
+        child = _paren(s.child_name)
+        return Question(
+            s,
+            CONTRIBUTION,
+            number,
+            f"  contribution to {child}.grad = local × upstream = ? ",
+            s.contribution,
+            (
+                f"the chain rule: contribution = ∂{_paren(s.node_name)}/∂{child} × "
+                f"{_paren(s.node_name)}.grad (the gradient the node has gathered, ∂root/∂node)",
+                f"put in the numbers: {num(s.local)} × {num(s.upstream)}",
+                f"the answer: {num(s.local)} × {num(s.upstream)} = {num(s.contribution)}",
+            ),
+        )
+
+    def _accumulated(self, number: int, s: Step, previous: float, edges: int) -> Question:
+        child = _paren(s.child_name)
+        total = previous + s.contribution
+        return Question(
+            s,
+            ACCUMULATED,
+            number,
+            f"  {child} is reached by {edges} edges: {child}.grad so far = ? ",
+            total,
+            (
+                f"a reused node adds up: {child}.grad = what it had + this contribution (grad += …)",
+                f"put in the numbers: {num(previous)} + {num(s.contribution)}",
+                f"the answer: {num(previous)} + {num(s.contribution)} = {num(total)}",
+            ),
+            previous,
+        )
+
+    # ---- answering --------------------------------------------------------------------------
+
+    @property
+    def question(self) -> Question | None:
+        """The question being asked, or None when every step is done."""
+        return self.questions[self.position] if self.position < len(self.questions) else None
+
+    def __iter__(self) -> Iterator[Question]:
+        while self.question is not None:
+            yield self.question
+
+    def read(self, text: str) -> tuple[float, float]:
+        """The value of an answer and the tolerance it was typed with.
+
+        Raises ``ExpressionError`` for anything outside the parser's grammar or a name not in
+        the graph, ``ValueError`` for an expression undefined at the graph's values.
+        """
+        for typed, spelled in _TYPED.items():
+            text = text.replace(typed, spelled)
+        text = text.strip()
+        if _NUMBER.fullmatch(text):
+            return float(text), typed_tolerance(text)
+        unknown = [name for name in variables(text) if name not in self.variables]
+        if unknown:
+            known = ", ".join(self.variables) or "none (answer with a number)"
+            raise ExpressionError(f"{unknown[0]!r} is not a name in this graph; names you can use: {known}")
+        with no_grad():
+            value, _ = build(text, {name: v.data for name, v in self.variables.items()})
+        return value.data, 0.0
+
+    def answer(self, text: str) -> Feedback:
+        """Check one answer to the current question and say what follows."""
+        q = self.question
+        if q is None:
+            raise ValueError("answer: the practice is over; every step has been answered")
+        record = self.records[self.position]
+        word = text.strip().lower()
+        if word in SKIP:
+            record.skipped = True
+            return self._next(Feedback("skipped", f"skipped: {q.hints[2][len('the answer: ') :]}", True))
+        if word in HINT:
+            return Feedback("hint", self._hint(record), False)
+        try:
+            value, tolerance = self.read(text)
+        except ExpressionError as exc:
+            return Feedback("refused", f"refused: {exc}. Try again, or type skip.", False)
+        except ValueError as exc:  # an op undefined at these values: log of a negative number, 1/0, …
+            return Feedback("refused", f"cannot compute that here: {exc}. Try again, or type skip.", False)
+        record.attempts += 1
+        if matches(value, q.expected, tolerance):
+            record.right = True
+            return self._next(Feedback("right", f"✓ right: {q.what} = {num(q.expected)}", True))
+        mistake = self._mistake(q, value, tolerance)
+        record.mistakes.append(mistake)
+        note = f" ({mistake})" if mistake != "wrong value" else ""
+        hint = self._hint(record)
+        text = f"✗ wrong: {num(value)} is not {q.what}{note}\n  {hint}\n  try again, or type skip"
+        return Feedback("wrong", text, False, mistake)
+
+    def _hint(self, record: Record) -> str:
+        stage = min(record.hints, 2)
+        record.hints = min(record.hints + 1, 3)
+        return f"hint {stage + 1}/3: {record.question.hints[stage]}"
+
+    def _next(self, feedback: Feedback) -> Feedback:
+        self.position += 1
+        return feedback
+
+    def _mistake(self, q: Question, value: float, tolerance: float) -> str:
+        """Name the mistake when the wrong value is a known slip; else 'wrong value'."""
+        s = q.step
+
+        def near(target: float) -> bool:
+            return not matches(q.expected, target) and matches(value, target, tolerance)
+
+        if q.kind == ACCUMULATED and (near(s.contribution) or near(q.previous)):
+            return "forgotten accumulation at a reused node"
+        if near(-q.expected):
+            return "wrong sign"
+        if q.kind == CONTRIBUTION:
+            if near(s.local):
+                return "forgot to multiply by the upstream gradient"
+            if near(s.upstream):
+                return "forgot the local derivative"
+        if q.kind == LOCAL:
+            others = [loc for c, loc in zip(s.node.children, s.node.local_grads) if c is not s.child]
+            if any(near(loc) for loc in others):
+                return "derivative with respect to the other operand"
+            if near(s.node.data):
+                return "the node's value, not its derivative"
+        return "wrong value"
+
+    def summary(self) -> Summary:
+        """Where the session has got: steps and questions right the first time, hints, mistakes."""
+        by_step: dict[int, list[Record]] = {}
+        for r in self.records:
+            by_step.setdefault(r.question.number, []).append(r)
+        done = [rs for rs in by_step.values() if all(r.right or r.skipped for r in rs)]
+        mistakes = Counter(m for r in self.records for m in r.mistakes if m != "wrong value")
+        wrong = sum(m == "wrong value" for r in self.records for m in r.mistakes)
+        if wrong:
+            mistakes["other wrong values"] = wrong
+        return Summary(
+            steps=len(by_step),
+            steps_done=len(done),
+            steps_right_first_time=sum(all(r.right_first_time for r in rs) for rs in done),
+            questions=len(self.records),
+            answered=sum(r.right or r.skipped for r in self.records),
+            right_first_time=sum(r.right_first_time for r in self.records),
+            hints_used=sum(r.hints for r in self.records),
+            skipped=sum(r.skipped for r in self.records),
+            mistakes=mistakes,
+        )
+
+
+def scripted(answers: list[str]) -> Callable[[str], str | None]:
+    """An ``ask`` that gives these answers in turn, then ends the session (for tests and lessons).
+
+    >>> ask = scripted(["0.5"]); ask("∂y/∂x = ? "), ask("next? ")
+    ('0.5', None)
+    """
+    remaining = iter(answers)
+    return lambda prompt: next(remaining, None)
+
+
+def _input(prompt: str) -> str | None:
+    """``input``; None at the end of input (Ctrl-D). Typed lines piped in are echoed, as a terminal would."""
+    try:
+        text = input(prompt)
+    except EOFError:  # Ctrl-D
+        print()
+        return None
+    if not sys.stdin.isatty():
+        print(text)
+    return text
+
+
+def practice(
+    root: Value,
+    ask: Callable[[str], str | None] | None = None,
+    tell: Callable[[str], None] | None = None,
+) -> Summary:
+    r"""Do the backward pass from ``root`` yourself, step by step; every answer is checked.
+
+    ``ask(prompt)`` returns what the learner typed (None, ``q`` or Ctrl-D ends the
+    session); ``tell(text)`` shows the verdicts, hints and summary. They default to
+    ``input`` and ``print``, which work in a terminal and in Jupyter; tests and other
+    front ends pass their own. Returns the ``Summary`` (also told at the end).
+
+    >>> from tinygrad_like import Value
+    >>> a = Value(3.0, label="a"); y = a * a; y.label = "y"      # a reused: its grads add up
+    >>> print(practice(y, ask=scripted(["a", "3", "3", "3", "6"]), tell=lambda text: None))
+    summary: 2 of 2 steps right the first time (5 of 5 questions); 0 hints used; 0 skipped
+    mistakes: none
+    """
+    ask = ask or _input
+    tell = tell or print
+    session = Practice(root)
+    tell(
+        f"Backpropagation from {session.names[root]}, by you: {len(session.explanation)} steps, "
+        f"{session.summary().steps} to do (steps into constants are done for you). Type a number or an "
+        "expression; hint, skip, or q to stop."
+    )
+    introduced = None
+    for question in session:
+        if question.header and introduced is not question:
+            tell(question.header)
+            introduced = question
+        text = ask(question.prompt)
+        if text is None or text.strip().lower() in QUIT:
+            break
+        tell(session.answer(text).text)
+    summary = session.summary()
+    tell(str(summary))
+    return summary
