@@ -248,7 +248,7 @@ TABLE: dict[str, Op] = {
             _div,
             "{0!t}/{1!t}",
             ("1/{1!t}", "−{0!t}/{1!t}²"),
-            code="{0} / {1}",
+            code="divide({0}, {1})",
             grad_code=("1.0 / {1}", "-{out} / {1}"),
         ),
         Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",)),
