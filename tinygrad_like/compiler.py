@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.ops import DomainError, lookup
+from tinygrad_like.ops import TABLE, DomainError, _power, lookup
 from tinygrad_like.value import Value, _is_real, decisions_recorded
 
 _SPELLED = {"δ": "delta", "σ": "sigma", "ŵ": "w_hat", "b̂": "b_hat", "r̂": "r_hat", "·": "_"}
@@ -57,6 +57,7 @@ _NUMERIC_HELPERS = (
     "power",
     "power_base_grad",
     "power_exponent_grad",
+    "divide",
     "dot",
     "total",
     "check",
@@ -78,6 +79,7 @@ RESERVED = {
 MAX_VARIANTS = 16
 # The batch program's own names (fusion.py): a layer's matrices and their parameter index arrays.
 _GENERATED = re.compile(r"[AXZWB]\d+(_at)?")
+_pow, _div = TABLE["**"].forward, TABLE["/"].forward
 
 
 class BranchError(RuntimeError):
@@ -109,12 +111,10 @@ def _float_helpers() -> dict:
         return e / (1.0 + e)
 
     def power(a, b):
-        if (a == 0 and b < 0) or (a < 0 and not float(b).is_integer()):
-            raise DomainError(f"**: {a!r} to the power {b!r} is undefined")
-        try:
-            return float(a**b)
-        except OverflowError:
-            return math.inf
+        return _pow(a, b)[0]  # the engine's own: its errors, and ±inf where the result overflows
+
+    def divide(a, b):
+        return a / b if b else _div(a, b)[0]  # b == 0: the engine's DivisionByZeroError
 
     def power_exponent_grad(a, out):
         return out * math.log(a) if a > 0 else 0.0 if a == 0 else math.nan
@@ -135,7 +135,8 @@ def _float_helpers() -> dict:
         "sqrt": math.sqrt,
         "sqrt_grad": lambda out: 0.5 / out if out != 0 else math.inf,
         "power": power,
-        "power_base_grad": lambda a, b: b * power(a, b - 1) if b != 0 else 0.0,
+        "divide": divide,
+        "power_base_grad": lambda a, b: b * _power(a, b - 1) if b != 0 else 0.0,
         "power_exponent_grad": power_exponent_grad,
         "dot": lambda a, b: a * b,
         "total": lambda a: a,
@@ -152,14 +153,21 @@ def _numpy_helpers() -> dict:
         e = np.exp(-np.abs(a))
         return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
+    def first_undefined(forward, bad, *xs):  # the engine's error, for the first sample that has it
+        at = np.argmax(np.broadcast_to(bad, np.broadcast(*xs).shape).ravel())
+        forward(*[float(np.broadcast_to(x, bad.shape).ravel()[at]) for x in xs])
+
     def power(a, b):
         bad = ((a == 0) & (b < 0)) | ((a < 0) & (np.floor(b) != b))
         if np.any(bad):
-            raise DomainError(
-                f"**: undefined for {int(np.sum(bad))} sample(s) (0 to a negative power, or a "
-                "negative base to a non-integer power)"
-            )
+            first_undefined(_pow, bad, a, b)
         return np.power(a, b)
+
+    def divide(a, b):
+        bad = b == 0
+        if np.any(bad):
+            first_undefined(_div, bad, a, b)
+        return a / b
 
     def power_exponent_grad(a, out):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -191,6 +199,7 @@ def _numpy_helpers() -> dict:
         "sqrt": np.sqrt,
         "sqrt_grad": sqrt_grad,
         "power": power,
+        "divide": divide,
         "power_base_grad": lambda a, b: np.where(b != 0, b * power(a, b - 1), 0.0),
         # dot and total only ever see 1-d arrays over the batch: the writer emits them for nodes an
         # input flows into, and every input is broadcast to the batch's length
@@ -566,14 +575,14 @@ class Program:
                     return function(*inputs, params, *([1] if which == "forward_backward" else []))
                 except _Decision as decision:
                     failed = (variant, decision)
+                except DomainError:  # the engine's own error, raised by the table's functions
+                    raise
                 except (ZeroDivisionError, FloatingPointError) as exc:
                     raise DomainError(
                         f"the compiled program hit an undefined operation ({exc}); "
                         "the Value graph would raise here too"
                     ) from None
                 except ValueError as exc:
-                    if isinstance(exc, DomainError):
-                        raise
                     raise DomainError(f"the compiled program hit an undefined operation ({exc})") from None
             variant, decision = failed
             self._retrace(variant, decision, inputs, arrays)
