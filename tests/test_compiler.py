@@ -278,3 +278,16 @@ def test_a_layer_read_both_by_the_next_layer_and_by_the_loss():
         root.backward()
         expected += [p.grad for p in model.parameters()]
     assert max(rel(g, e) for g, e in zip(result.grads, expected)) < 1e-12
+
+
+def test_division_by_zero_raises_the_engines_error_on_floats_and_on_a_batch():
+    x = Value(1.0, label="x")
+    with pytest.raises(ZeroDivisionError) as on_graph:
+        x / Value(0.0)
+    program = trace(lambda a: x / a, [x], a=1.0)
+    for batch in (0.0, np.array([2.0, 0.0])):
+        with pytest.raises(ZeroDivisionError) as compiled:
+            program(a=batch)
+        assert type(compiled.value) is type(on_graph.value) and isinstance(compiled.value, DomainError)
+        assert str(compiled.value) == str(on_graph.value)
+    assert str(on_graph.value) == "/: division by zero (1.0 / 0.0); the divisor must be non-zero"

@@ -183,3 +183,14 @@ def test_comparisons_and_truth_are_about_the_number():
     assert a < b and b > 2 and a <= 2.0 and not (a >= b)
     assert bool(Value(0.0)) is False and bool(Value(-1.0)) is True
     assert a != Value(2.0)  # == stays identity, so Values work as dict keys
+
+
+def test_division_by_zero_is_both_a_domain_error_and_a_zero_division_error():
+    import pytest
+
+    from tinygrad_like.ops import DomainError
+
+    for undefined in (lambda: Value(1.0) / 0, lambda: Value(0.0) ** -1, lambda: Value(0.0) ** Value(-2.0)):
+        with pytest.raises(ZeroDivisionError) as caught:
+            undefined()
+        assert isinstance(caught.value, DomainError) and "division by zero" in str(caught.value)

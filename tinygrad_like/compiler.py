@@ -39,8 +39,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.ops import DomainError, lookup
-from tinygrad_like.value import Value, decisions_recorded
+from tinygrad_like.ops import TABLE, DomainError, _power, lookup
+from tinygrad_like.value import Value, _is_real, decisions_recorded
 
 _SPELLED = {"δ": "delta", "σ": "sigma", "ŵ": "w_hat", "b̂": "b_hat", "r̂": "r_hat", "·": "_"}
 _NUMERIC_HELPERS = (
@@ -57,6 +57,7 @@ _NUMERIC_HELPERS = (
     "power",
     "power_base_grad",
     "power_exponent_grad",
+    "divide",
     "dot",
     "total",
     "check",
@@ -76,6 +77,9 @@ RESERVED = {
     "n_params",
 }
 MAX_VARIANTS = 16
+# The batch program's own names (fusion.py): a layer's matrices and their parameter index arrays.
+_GENERATED = re.compile(r"[AXZWB]\d+(_at)?")
+_pow, _div = TABLE["**"].forward, TABLE["/"].forward
 
 
 class BranchError(RuntimeError):
@@ -107,12 +111,10 @@ def _float_helpers() -> dict:
         return e / (1.0 + e)
 
     def power(a, b):
-        if (a == 0 and b < 0) or (a < 0 and not float(b).is_integer()):
-            raise DomainError(f"**: {a!r} to the power {b!r} is undefined")
-        try:
-            return float(a**b)
-        except OverflowError:
-            return math.inf
+        return _pow(a, b)[0]  # the engine's own: its errors, and ±inf where the result overflows
+
+    def divide(a, b):
+        return a / b if b else _div(a, b)[0]  # b == 0: the engine's DivisionByZeroError
 
     def power_exponent_grad(a, out):
         return out * math.log(a) if a > 0 else 0.0 if a == 0 else math.nan
@@ -133,7 +135,8 @@ def _float_helpers() -> dict:
         "sqrt": math.sqrt,
         "sqrt_grad": lambda out: 0.5 / out if out != 0 else math.inf,
         "power": power,
-        "power_base_grad": lambda a, b: b * power(a, b - 1) if b != 0 else 0.0,
+        "divide": divide,
+        "power_base_grad": lambda a, b: b * _power(a, b - 1) if b != 0 else 0.0,
         "power_exponent_grad": power_exponent_grad,
         "dot": lambda a, b: a * b,
         "total": lambda a: a,
@@ -150,14 +153,21 @@ def _numpy_helpers() -> dict:
         e = np.exp(-np.abs(a))
         return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
+    def first_undefined(forward, bad, *xs):  # the engine's error, for the first sample that has it
+        at = np.argmax(np.broadcast_to(bad, np.broadcast(*xs).shape).ravel())
+        forward(*[float(np.broadcast_to(x, bad.shape).ravel()[at]) for x in xs])
+
     def power(a, b):
         bad = ((a == 0) & (b < 0)) | ((a < 0) & (np.floor(b) != b))
         if np.any(bad):
-            raise DomainError(
-                f"**: undefined for {int(np.sum(bad))} sample(s) (0 to a negative power, or a "
-                "negative base to a non-integer power)"
-            )
+            first_undefined(_pow, bad, a, b)
         return np.power(a, b)
+
+    def divide(a, b):
+        bad = b == 0
+        if np.any(bad):
+            first_undefined(_div, bad, a, b)
+        return a / b
 
     def power_exponent_grad(a, out):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -189,6 +199,7 @@ def _numpy_helpers() -> dict:
         "sqrt": np.sqrt,
         "sqrt_grad": sqrt_grad,
         "power": power,
+        "divide": divide,
         "power_base_grad": lambda a, b: np.where(b != 0, b * power(a, b - 1), 0.0),
         # dot and total only ever see 1-d arrays over the batch: the writer emits them for nodes an
         # input flows into, and every input is broadcast to the batch's length
@@ -211,15 +222,20 @@ def _numpy_helpers() -> dict:
 def identifier(label: str, taken: set[str]) -> str:
     """A Python identifier for a label, unique among ``taken``: w2_1,3 → w2_1_3, g(r_1) → g_r_1, δ → delta.
 
-    >>> [identifier(label, set()) for label in ("w2_1,3", "g(r_1)", "δ", "lambda")]
-    ['w2_1_3', 'g_r_1', 'delta', 'lambda_']
+    Names the program writes itself are never given to a label: the gradients ``d_…`` (a label
+    ``d_w`` becomes ``v_d_w``), the helpers and keywords, the batch program's matrices (``A3`` → ``A3_``).
+
+    >>> [identifier(label, set()) for label in ("w2_1,3", "g(r_1)", "δ", "lambda", "d_w", "A3", "exp")]
+    ['w2_1_3', 'g_r_1', 'delta', 'lambda_', 'v_d_w', 'A3_', 'exp_']
     """
     for ch, spelled in _SPELLED.items():
         label = label.replace(ch, spelled)
     name = re.sub(r"\W+", "_", label, flags=re.ASCII).strip("_")
     if not name or name[0].isdigit():
         name = f"v_{name}" if name else "v"
-    if keyword.iskeyword(name) or name in RESERVED:
+    if name == "d" or name.startswith("d_"):
+        name = f"v_{name}"  # d_… names a gradient: a label may not take one
+    if keyword.iskeyword(name) or name in RESERVED or _GENERATED.fullmatch(name):
         name += "_"
     unique, k = name, 2
     while unique in taken:
@@ -274,11 +290,12 @@ class Plan:
         self.slot_of = {v: name for name, v in slots.items()}
         self.param_set = set(self.params)
         self.param_index = {p: i for i, p in enumerate(self.params)}
-        taken = set(slots)
-        self.names: dict[Value, str] = {}
+        taken: set[str] = set()
+        self.names: dict[Value, str] = {v: identifier(name, taken) for name, v in slots.items()}
+        self.arguments = [self.names[v] for v in slots.values()]  # the inputs as the program calls them
         for i, v in enumerate(self.order):
             if v in self.slot_of:
-                self.names[v] = self.slot_of[v]
+                continue
             elif v.children or v in self.param_set:
                 self.names[v] = identifier(v.label or ("loss" if v is root else f"v{i}"), taken)
             else:
@@ -369,7 +386,7 @@ def write_program(plan: Plan) -> str:
             backward.append(f"    d_{names[p]} = 0.0  # {names[p]} does not reach the root")
 
     param_names = [names[p] for p in plan.params]
-    args = ", ".join([*plan.slots, "params"])
+    args = ", ".join([*plan.arguments, "params"])
     unpack = (
         [f"    {', '.join(param_names)}{',' if len(param_names) == 1 else ''} = params"]
         if param_names
@@ -447,6 +464,30 @@ class _Variant:
         return self._compiled[kind]
 
 
+def _check_input(name: str, v: object) -> None:
+    """Refuse an input that is not a real number or an array of them (None, "a", a Value…)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) or _is_real(v):
+        return
+    if not isinstance(v, (str, bytes, Value)) and v is not None:
+        import numpy as np
+
+        try:
+            kind = np.asarray(v).dtype.kind
+        except (ValueError, TypeError):  # ragged lists
+            kind = "O"
+        if kind in "biuf":
+            return
+    raise TypeError(
+        f"program input {name!r} must be a real number or a 1-d array of real numbers, "
+        f"got {type(v).__name__}: {_short(v)}"
+    )
+
+
+def _short(v: object) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 class Program:
     """A traced function compiled to straight-line Python. Call it with the inputs (floats, or
     numpy arrays for a batch); ``.source`` is the program; ``.forward(...)`` skips the backward."""
@@ -496,6 +537,8 @@ class Program:
         if missing:
             raise TypeError(f"missing input(s): {', '.join(missing)}")
         ordered = [values[n] for n in self.inputs]
+        for name, v in zip(self.inputs, ordered):
+            _check_input(name, v)
         arrays = any(not isinstance(v, (int, float)) for v in ordered)
         if arrays:
             import numpy as np
@@ -532,14 +575,14 @@ class Program:
                     return function(*inputs, params, *([1] if which == "forward_backward" else []))
                 except _Decision as decision:
                     failed = (variant, decision)
+                except DomainError:  # the engine's own error, raised by the table's functions
+                    raise
                 except (ZeroDivisionError, FloatingPointError) as exc:
                     raise DomainError(
                         f"the compiled program hit an undefined operation ({exc}); "
                         "the Value graph would raise here too"
                     ) from None
                 except ValueError as exc:
-                    if isinstance(exc, DomainError):
-                        raise
                     raise DomainError(f"the compiled program hit an undefined operation ({exc})") from None
             variant, decision = failed
             self._retrace(variant, decision, inputs, arrays)

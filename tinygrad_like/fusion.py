@@ -134,7 +134,8 @@ def write_batch_program(plan) -> tuple[str, dict]:
         constants[f"W{g.tag}_at"] = np.array(
             [[plan.param_index[z.children[2 * i]] for i in range(k)] for z in g.members], dtype=np.intp
         )
-        labels = ", ".join(z.label or names[z] for z in g.members[:3]) + (", …" if m > 3 else "")
+        # identifiers, not labels: a label may hold a newline, and this comment is code
+        labels = ", ".join(names[z] for z in g.members[:3]) + (", …" if m > 3 else "")
         forward.append(f"    # layer {g.tag}: {m} neuron{'s' if m > 1 else ''} ({labels}) reading {k} inputs")
         if g.source is None:
             forward.append(f"    X{g.tag} = stack(({', '.join(names[x] for x in g.inputs)},))")
@@ -185,7 +186,7 @@ def write_batch_program(plan) -> tuple[str, dict]:
         if p in assigned:
             grads.append(f"    grads[{plan.param_index[p]}] = grads[{plan.param_index[p]}] + d_{names[p]}")
 
-    args = ", ".join([*plan.slots, "params"])
+    args = ", ".join([*plan.arguments, "params"])
     root = names[plan.root]
     out_tuple = ", ".join(names[o] for o in plan.outputs) + ("," if len(plan.outputs) == 1 else "")
     lines = [

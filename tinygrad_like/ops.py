@@ -99,6 +99,14 @@ class DomainError(ValueError):
     """An operation was asked for a value where it is undefined (log of 0, 1/0, …)."""
 
 
+class DivisionByZeroError(DomainError, ZeroDivisionError):
+    """x/0, or 0 to a negative power: a ``DomainError`` that is also Python's ``ZeroDivisionError``.
+
+    >>> issubclass(DivisionByZeroError, ZeroDivisionError)
+    True
+    """
+
+
 def _fmt(x: float) -> str:
     """A number as a person writes it: 2 rather than 2.0, 0.5 as 0.5."""
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
@@ -116,7 +124,7 @@ def _power(x: float, n: float) -> float:
 
 def _check_power(op: str, x: float, n: float) -> None:
     if x == 0 and n < 0:
-        raise DomainError(f"{op}: 0 to the negative power {_fmt(n)} is undefined (division by zero)")
+        raise DivisionByZeroError(f"{op}: 0 to the negative power {_fmt(n)} is undefined (division by zero)")
     if x < 0 and not float(n).is_integer():
         raise DomainError(
             f"{op}: negative base {x!r} to the non-integer power {_fmt(n)} is not a real number; "
@@ -141,7 +149,7 @@ def _mul(a, b):
 
 def _div(a, b):
     if b == 0:
-        raise DomainError(f"/: division by zero ({a!r} / {b!r}); the divisor must be non-zero")
+        raise DivisionByZeroError(f"/: division by zero ({a!r} / {b!r}); the divisor must be non-zero")
     out = a / b
     return out, (1.0 / b, -out / b)  # −a/b² written as −(a/b)/b: x/x gives exactly 0
 
@@ -240,7 +248,7 @@ TABLE: dict[str, Op] = {
             _div,
             "{0!t}/{1!t}",
             ("1/{1!t}", "−{0!t}/{1!t}²"),
-            code="{0} / {1}",
+            code="divide({0}, {1})",
             grad_code=("1.0 / {1}", "-{out} / {1}"),
         ),
         Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",)),
