@@ -12,7 +12,8 @@ a one-element list). Each returns one Value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from tinygrad_like import Value
 from tinygrad_like.value import _is_real, as_float
@@ -35,7 +36,7 @@ def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Valu
         if not isinstance(y, Value) and (isinstance(y, (str, bytes)) or not hasattr(y, "__len__")):
             raise ValueError(f"{name}: outputs[{i}] must be a Value or a list of Values, got {y!r}")
         ys = [y] if isinstance(y, Value) else list(y)
-        ts = [t] if isinstance(t, (str, bytes)) or not hasattr(t, "__len__") else list(t)
+        ts = [t] if isinstance(t, (str, bytes)) or not hasattr(t, "__len__") else list(cast("Sequence[float]", t))
         if len(ys) != len(ts):
             raise ValueError(f"{name}: sample {i} has {len(ys)} outputs but {len(ts)} targets")
         if not all(isinstance(v, Value) for v in ys):
@@ -166,11 +167,14 @@ def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
 
 # How each loss combines its samples: the compiler runs one sample's program over a batch and
 # reduces the gradients the same way (sum for the blog's E, mean for the others).
-sum_squared_error.reduction = "sum"
-quadratic_cost.reduction = "mean"
-hinge_loss.reduction = "mean"
-binary_cross_entropy.reduction = "mean"
-cross_entropy.reduction = "mean"
+def _combines(loss: Callable[..., Value], how: str) -> None:
+    """Note on ``loss`` how it combines samples (``loss.reduction``), as a user's own loss can."""
+    loss.__dict__["reduction"] = how
+
+
+_combines(sum_squared_error, "sum")
+for _loss in (quadratic_cost, hinge_loss, binary_cross_entropy, cross_entropy):
+    _combines(_loss, "mean")
 
 LOSSES = {
     f.__name__: f

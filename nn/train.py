@@ -130,7 +130,7 @@ def _evaluate_compiled(program, model, X, Y, loss, metric):
 
     result = program.forward(*columns(X, Y, range(len(X))))
     total = float(result.loss.sum())
-    value = total / len(X) if loss.reduction == "mean" else total
+    value = total / len(X) if getattr(loss, "reduction", None) == "mean" else total
     if metric is None:
         return value, None
     if metric is accuracy:

@@ -19,6 +19,7 @@ import numbers
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeGuard
 
 from tinygrad_like import graph
 from tinygrad_like.ops import TABLE, Op, power_by
@@ -38,7 +39,7 @@ class _GradMode(threading.local):
     recording = True
     # While a function is traced for the compiler, comparisons of Values are written here:
     # (left Value, operator, right Value or number, outcome). A branch on them changes the graph.
-    decisions: list | None = None
+    decisions: list[tuple[Value, str, object, bool]] | None = None
 
 
 _MODE = _GradMode()  # one object whose attributes each thread sees separately
@@ -77,7 +78,8 @@ def decisions_recorded() -> Iterator[list]:
     ('>', 1, True)
     """
     before = _MODE.decisions
-    _MODE.decisions = decisions = []
+    decisions: list[tuple[Value, str, object, bool]] = []
+    _MODE.decisions = decisions
     try:
         yield decisions
     finally:
@@ -85,7 +87,7 @@ def decisions_recorded() -> Iterator[list]:
 
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[float]:
     """True for int, float, bool, fractions and numpy's real scalars; False for anything else."""
     if isinstance(x, (float, int)):
         return True
@@ -361,8 +363,8 @@ def _binary(op: Op, a: object, b: object):
     if paused:
         _disable_collector()
     try:
-        if not isinstance(a, Value):
-            if not _is_real(a):
+        if not isinstance(a, Value):  # a reflected operation (2 * x): b is the Value
+            if not _is_real(a) or not isinstance(b, Value):
                 return NotImplemented
             a = Value(as_float(a, f"{op.name} (the left operand)"))
         elif not isinstance(b, Value):
