@@ -14,13 +14,14 @@ ValueError: fit: X[1][1] (sample 1, column 1) is nan: inputs must be finite numb
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from tinygrad_like.value import _is_real
 
 UNCHANGED = "the model was not changed"
 
 
-def _rows_of(data: object, what: str) -> int:
+def _rows_of(data: Any, what: str) -> int:
     """The number of samples in X or Y, or an error when it is not a list of samples."""
     if (
         isinstance(data, (str, bytes))
@@ -30,22 +31,22 @@ def _rows_of(data: object, what: str) -> int:
         raise TypeError(
             f"fit: {what} must be a list with one entry per sample, got {type(data).__name__}"
         )
-    return len(data)  # type: ignore[arg-type]
+    return len(data)
 
 
-def _flaw(v: object) -> str:
+def _flaw(v: Any) -> str:
     """Why ``v`` cannot be an input or target ("" when it is a finite real number)."""
     if type(v) is float:
         return "" if v - v == 0.0 else "not finite"  # inf − inf and nan − nan are nan
     if not _is_real(v):
         return "not a number"
     try:
-        return "" if math.isfinite(v) else "not finite"  # type: ignore[arg-type]
+        return "" if math.isfinite(v) else "not finite"
     except OverflowError:
         return "too large for a float"
 
 
-def _refuse(v: object, where: str, flaw: str, kind: str) -> Exception:
+def _refuse(v: Any, where: str, flaw: str, kind: str) -> Exception:
     if flaw == "not a number":
         return TypeError(
             f"fit: {where} is {v!r} ({type(v).__name__}): {kind} must be numbers; {UNCHANGED}"
@@ -55,7 +56,7 @@ def _refuse(v: object, where: str, flaw: str, kind: str) -> Exception:
     return OverflowError(f"fit: {where} is {flaw}: {kind} must be finite numbers; {UNCHANGED}")
 
 
-def _finite_array(data: object) -> bool:
+def _finite_array(data: Any) -> bool:
     """True for a numpy array of numbers, all finite (checked at once, not number by number)."""
     kind = getattr(getattr(data, "dtype", None), "kind", "")
     if not kind or kind not in "biuf":
@@ -66,12 +67,12 @@ def _finite_array(data: object) -> bool:
 
 
 def _entries(
-    row: object, name: str, i: int, size: int | None, unit: str, kind: str, checked: bool = False
+    row: Any, name: str, i: int, size: int | None, unit: str, kind: str, checked: bool = False
 ) -> int:
     """Check one sample's row (X[i] or Y[i]); return its length. A plain number is a row of one.
     ``checked``: its numbers are known to be finite already (a row of a finite numpy array)."""
     if checked:
-        length = len(row) if getattr(row, "ndim", 1) else 1  # type: ignore[arg-type]
+        length = len(row) if getattr(row, "ndim", 1) else 1
     elif _is_real(row):
         flaw = _flaw(row)
         if flaw:
@@ -82,8 +83,8 @@ def _entries(
             f"fit: {name}[{i}] is {row!r}: each sample's {kind} must be a list of numbers; {UNCHANGED}"
         )
     else:
-        length = len(row)  # type: ignore[arg-type]
-        for j, v in enumerate(row):  # type: ignore[call-overload]
+        length = len(row)
+        for j, v in enumerate(row):
             flaw = _flaw(v)
             if flaw:
                 raise _refuse(v, f"{name}[{i}][{j}] (sample {i}, column {j})", flaw, kind)
@@ -92,7 +93,7 @@ def _entries(
     return length
 
 
-def check_fit_inputs(model: object, X: object, Y: object, lr: object) -> None:
+def check_fit_inputs(model: object, X: Any, Y: Any, lr: Any) -> None:
     """Raise a clear error, before anything changes, for data or a rate ``fit`` cannot train on.
 
     X: one list of ``model.nin`` finite numbers per sample. Y: per sample a finite number or a
@@ -101,7 +102,7 @@ def check_fit_inputs(model: object, X: object, Y: object, lr: object) -> None:
     if isinstance(lr, bool) or not _is_real(lr):
         raise TypeError(f"fit: lr must be a number, got {type(lr).__name__}: {lr!r}; {UNCHANGED}")
     try:
-        rate = float(lr)  # type: ignore[arg-type]
+        rate = float(lr)
     except OverflowError:
         rate = math.inf
     if not math.isfinite(rate) or rate < 0:
@@ -116,7 +117,7 @@ def check_fit_inputs(model: object, X: object, Y: object, lr: object) -> None:
     gives = f"the model has {nout} outputs" if nout is not None else ""
     x_checked, y_checked = _finite_array(X) and getattr(X, "ndim", 0) == 2, _finite_array(Y)
     for i in range(n):
-        x = X[i]  # type: ignore[index]
+        x = X[i]
         if _is_real(x):
             raise TypeError(
                 f"fit: X[{i}] is {x!r}: each sample's inputs must be a list of numbers; {UNCHANGED}"
@@ -124,6 +125,6 @@ def check_fit_inputs(model: object, X: object, Y: object, lr: object) -> None:
         got = _entries(x, "X", i, nin, takes, "inputs", x_checked)
         if nin is None:
             nin, takes = got, f"X[0] has {got}"
-        got = _entries(Y[i], "Y", i, nout, gives, "targets", y_checked)  # type: ignore[index]
+        got = _entries(Y[i], "Y", i, nout, gives, "targets", y_checked)
         if nout is None:
             nout, gives = got, f"Y[0] has {got}"

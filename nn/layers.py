@@ -41,7 +41,7 @@ def check_activation(name: str, where: str = "activation") -> str:
 
 def _is_count(n: object) -> bool:
     """A positive int, Python's or numpy's (bool is not a count)."""
-    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 1
 
 
 def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:

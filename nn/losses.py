@@ -22,7 +22,7 @@ Outputs = Sequence["Value | Sequence[Value]"]
 Targets = Sequence["float | Sequence[float]"]
 
 
-def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Value], list[float]]]:
+def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Value], list[float | Value]]]:
     """Pair each sample's outputs with its targets, both as lists, checking every shape."""
     if isinstance(outputs, Value) or not hasattr(outputs, "__len__"):
         raise ValueError(f"{name}: outputs must be a list with one entry per sample, got {outputs!r}")
@@ -36,7 +36,8 @@ def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Valu
         if not isinstance(y, Value) and (isinstance(y, (str, bytes)) or not hasattr(y, "__len__")):
             raise ValueError(f"{name}: outputs[{i}] must be a Value or a list of Values, got {y!r}")
         ys = [y] if isinstance(y, Value) else list(y)
-        ts = [t] if isinstance(t, (str, bytes)) or not hasattr(t, "__len__") else list(cast("Sequence[float]", t))
+        one = isinstance(t, (str, bytes)) or not hasattr(t, "__len__")
+        ts: list[object] = [t] if one else list(cast("Sequence[float]", t))
         if len(ys) != len(ts):
             raise ValueError(f"{name}: sample {i} has {len(ys)} outputs but {len(ts)} targets")
         if not all(isinstance(v, Value) for v in ys):
@@ -46,7 +47,7 @@ def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Valu
     return rows
 
 
-def _target(v: object, t: object, i: int, name: str) -> Value | float:
+def _target(v: object, t: object, i: int, name: str) -> float | Value:
     """One target as a float (a Value stays), or an error naming the loss, the sample and the target."""
     if isinstance(v, Value):
         return v
