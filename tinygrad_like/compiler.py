@@ -39,7 +39,7 @@ import builtins
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinygrad_like.fusion import write_batch_program
 from tinygrad_like.plan import (
@@ -56,6 +56,10 @@ from tinygrad_like.plan import (
 from tinygrad_like.value import Value, _is_real, decisions_recorded
 
 __all__ = ["trace", "Program", "Result", "BranchError", "identifier", "RESERVED"]
+
+if TYPE_CHECKING:
+    import numpy as np
+
 MAX_VARIANTS = 16
 
 
@@ -170,7 +174,7 @@ class Result:
     """What a compiled program returns: the loss (a float, or an array with one per sample), the
     gradient of each parameter (summed over the samples of a batch) and the outputs asked for."""
 
-    loss: object
+    loss: float | np.ndarray
     grads: list
     outputs: list
 
@@ -302,7 +306,7 @@ class Program:
     def _run(self, which: str, args, kwargs, fused: bool = True):
         inputs, arrays, n = self._arguments(args, kwargs)
         kind = ("batch" if fused else "arrays") if arrays else "floats"
-        params = [p.data for p in self.params]
+        params: list[float] | np.ndarray = [p.data for p in self.params]
         if arrays:  # numpy multiplies its own float64 by an array faster than a Python float
             import numpy as np
 
@@ -323,8 +327,8 @@ class Program:
                     return function(*inputs, params, *([1] if which == "forward_backward" else []))
                 except _Decision as decision:
                     failed = (variant, decision)
-            variant, decision = failed
-            self._retrace(variant, decision, inputs, arrays)
+            variant, missed = failed
+            self._retrace(variant, missed, inputs, arrays)
         raise BranchError(f"more than {MAX_VARIANTS} paths through the traced function; use the Value graph")
 
     def _retrace(self, variant: _Variant, decision: _Decision, inputs: list, arrays: bool) -> None:

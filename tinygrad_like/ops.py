@@ -493,7 +493,7 @@ def power_by(n: float) -> Op:
         m = _fmt(n - 1)
         rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
     written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
-    ident = "power_" + _fmt(n).translate(str.maketrans({"-": "m", "+": "p", ".": "_"}))
+    ident = "power_" + _fmt(n).translate(str.maketrans("-+.", "mp_"))
     return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=lambda a: _power_undefined(a, n),
               name_in_programs=ident)  # fmt: skip
 
