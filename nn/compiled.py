@@ -149,7 +149,7 @@ def batch_gradients(
     """
     import numpy as np
 
-    scale = 1.0 / len(rows) if loss.reduction == "mean" else 1.0
+    scale = 1.0 / len(rows) if getattr(loss, "reduction", None) == "mean" else 1.0
     if params is None:
         result = program(*columns(X, Y, rows))
         grads = np.asarray(result.grads, dtype=float)
@@ -158,7 +158,8 @@ def batch_gradients(
     inputs = np.concatenate([x.T, y.reshape(len(x), -1).T])
     result = program.batch(inputs, params)
     total = float(np.add.reduce(result.loss, axis=None))
-    return total * scale, (result.grads * scale if scale != 1.0 else result.grads)
+    grads = np.asarray(result.grads)  # an array already: no copy
+    return total * scale, (grads * scale if scale != 1.0 else grads)
 
 
 class ArrayTraining:
@@ -180,7 +181,7 @@ class ArrayTraining:
         y = np.asarray(Y, dtype=float).reshape(len(Y), -1)
         self.data = np.ascontiguousarray(np.concatenate([x, y], axis=1).T)  # one row per program input
         self.n = len(X)
-        self.mean = loss.reduction == "mean"
+        self.mean = getattr(loss, "reduction", None) == "mean"
         # The optimizer updates the arrays when it can (nn's optimizers: step_arrays), in its own
         # order; one whose step() is its own (a subclass that counts or logs) gets its step() called.
         from nn.optim import Optimizer
@@ -205,7 +206,7 @@ class ArrayTraining:
         import numpy as np
 
         inputs = self.data if rows is None else self.data[:, np.asarray(rows, dtype=np.intp)]
-        grads = self.program.batch(inputs, self.theta).grads
+        grads = np.asarray(self.program.batch(inputs, self.theta).grads)
         if self.mean:
             grads = grads * (1.0 / inputs.shape[1])
         self.grads = grads
