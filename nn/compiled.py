@@ -63,6 +63,6 @@ def batch_gradients(program: Program, loss: Callable, X, Y, rows: Sequence[int])
     result = program(*columns(X, Y, rows))
     total = float(np.sum(result.loss))
     grads = np.asarray(result.grads, dtype=float)
-    if loss.reduction == "mean":
+    if getattr(loss, "reduction", None) == "mean":
         return total / len(rows), (grads / len(rows)).tolist()
     return total, grads.tolist()

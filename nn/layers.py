@@ -15,8 +15,9 @@ its output ``a2_1``. After ``backward()``, ``neuron.z.grad`` is δ^l_j = ∂C/�
 
 from __future__ import annotations
 
+import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from nn.module import Module
 from tinygrad_like import Value
@@ -25,11 +26,22 @@ from tinygrad_like.graph import cycle_collector_paused
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
 
-def check_activation(name: str) -> str:
-    """Return ``name`` if it is a known activation, else raise ``ValueError`` listing them."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; valid ones are: {', '.join(ACTIVATIONS)}")
+def check_activation(name: str, where: str = "activation") -> str:
+    """Return ``name`` if it is a known activation, else raise ``ValueError`` listing them.
+
+    >>> check_activation("", "MLP(output_activation)")
+    Traceback (most recent call last):
+    ...
+    ValueError: MLP(output_activation): unknown activation ''; valid ones are: sigmoid, tanh, relu, linear
+    """
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{where}: unknown activation {name!r}; valid ones are: {', '.join(ACTIVATIONS)}")
     return name
+
+
+def _is_count(n: object) -> bool:
+    """A positive int, Python's or numpy's (bool is not a count)."""
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 1
 
 
 def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
@@ -69,9 +81,9 @@ class Neuron(Module):
         index: int = 1,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
+        if not _is_count(nin):
             raise ValueError(f"Neuron(nin) must be a positive int, got {nin!r}")
-        self.activation = check_activation(activation)
+        self.activation = check_activation(activation, "Neuron(activation)")
         rng = rng if rng is not None else random.Random(seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{layer}_{index},{k}") for k in range(1, nin + 1)]
         self.b = Value(0.0, label=f"b{layer}_{index}")
@@ -119,7 +131,7 @@ class Layer(Module):
         layer: int = 2,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nout, int) or nout < 1:
+        if not _is_count(nout):
             raise ValueError(f"Layer(nout) must be a positive int, got {nout!r}")
         rng = rng if rng is not None else random.Random(seed)
         self.neurons = [Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)]
@@ -166,14 +178,26 @@ class MLP(Module):
         *,
         seed: int | None = None,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
+        if not _is_count(nin):
             raise ValueError(f"MLP(nin) must be a positive int, got {nin!r}")
-        if not nouts or not all(isinstance(n, int) and n >= 1 for n in nouts):
+        if _is_count(nouts):
+            raise TypeError(
+                f"MLP(nouts) is the list of layer sizes, got the int {nouts!r}: "
+                f"write MLP({nin!r}, [{nouts!r}]) for one layer of {nouts!r} neurons"
+            )
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Iterable):
+            raise TypeError(
+                f"MLP(nouts) must be a list of layer sizes, got {type(nouts).__name__}: {nouts!r}"
+            )
+        nouts = list(nouts)
+        if not nouts or not all(_is_count(n) for n in nouts):
             raise ValueError(f"MLP(nouts) must be a non-empty list of positive ints, got {nouts!r}")
-        check_activation(activation)
-        output_activation = check_activation(output_activation or activation)
+        check_activation(activation, "MLP(activation)")
+        if output_activation is None:
+            output_activation = activation
+        check_activation(output_activation, "MLP(output_activation)")
         rng = random.Random(seed)
-        sizes = [nin, *nouts]
+        sizes = [int(nin), *map(int, nouts)]
         self.layers = [
             Layer(
                 sizes[i],

@@ -12,15 +12,17 @@ a one-element list). Each returns one Value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from tinygrad_like import Value
+from tinygrad_like.value import _is_real, as_float
 
 Outputs = Sequence["Value | Sequence[Value]"]
 Targets = Sequence["float | Sequence[float]"]
 
 
-def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Value], list[float]]]:
+def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Value], list[float | Value]]]:
     """Pair each sample's outputs with its targets, both as lists, checking every shape."""
     if isinstance(outputs, Value) or not hasattr(outputs, "__len__"):
         raise ValueError(f"{name}: outputs must be a list with one entry per sample, got {outputs!r}")
@@ -31,15 +33,30 @@ def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Valu
         raise ValueError(f"{name}: the batch is empty")
     rows = []
     for i, (y, t) in enumerate(zip(outputs, targets)):
+        if not isinstance(y, Value) and (isinstance(y, (str, bytes)) or not hasattr(y, "__len__")):
+            raise ValueError(f"{name}: outputs[{i}] must be a Value or a list of Values, got {y!r}")
         ys = [y] if isinstance(y, Value) else list(y)
-        ts = [t] if not hasattr(t, "__len__") else list(t)
+        one = isinstance(t, (str, bytes)) or not hasattr(t, "__len__")
+        ts: list[object] = [t] if one else list(cast("Sequence[float]", t))
         if len(ys) != len(ts):
             raise ValueError(f"{name}: sample {i} has {len(ys)} outputs but {len(ts)} targets")
         if not all(isinstance(v, Value) for v in ys):
             raise ValueError(f"{name}: sample {i}: outputs must be Values (a model's outputs)")
         # numbers become floats; Values stay (the compiler traces a loss with its targets as inputs)
-        rows.append((ys, [v if isinstance(v, Value) else float(v) for v in ts]))
+        rows.append((ys, [_target(v, t, i, name) for v in ts]))
     return rows
+
+
+def _target(v: object, t: object, i: int, name: str) -> float | Value:
+    """One target as a float (a Value stays), or an error naming the loss, the sample and the target."""
+    if isinstance(v, Value):
+        return v
+    if not _is_real(v):
+        raise TypeError(
+            f"{name}: the target of sample {i} is {t!r}; targets must be numbers "
+            f"(or one list of numbers per sample), not {type(v).__name__}"
+        )
+    return as_float(v, f"{name}: the target of sample {i}")
 
 
 def sum_squared_error(outputs: Outputs, targets: Targets) -> Value:
@@ -158,11 +175,14 @@ def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
 
 # How each loss combines its samples: the compiler runs one sample's program over a batch and
 # reduces the gradients the same way (sum for the blog's E, mean for the others).
-sum_squared_error.reduction = "sum"
-quadratic_cost.reduction = "mean"
-hinge_loss.reduction = "mean"
-binary_cross_entropy.reduction = "mean"
-cross_entropy.reduction = "mean"
+def _combines(loss: Callable[..., Value], how: str) -> None:
+    """Note on ``loss`` how it combines samples (``loss.reduction``), as a user's own loss can."""
+    loss.__dict__["reduction"] = how
+
+
+_combines(sum_squared_error, "sum")
+for _loss in (quadratic_cost, hinge_loss, binary_cross_entropy, cross_entropy):
+    _combines(_loss, "mean")
 
 LOSSES = {
     f.__name__: f

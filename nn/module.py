@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from tinygrad_like import Value
@@ -41,6 +41,10 @@ def _paths(obj: object, prefix: str, out: dict[int, str]) -> None:
 
 class Module:
     """Base of Neuron, Layer and MLP."""
+
+    def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
+        """The output(s) for one sample ``x``; each kind of module defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define __call__(x)")
 
     def parameters(self) -> list[Value]:
         """The trainable Values, in a stable order (weights before bias, layer by layer)."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from nn.compiled import batch_gradients
+from nn.fit_inputs import check_fit_inputs
 from nn.losses import LOSSES, sum_squared_error
 from nn.module import Module
 from nn.optim import SGD, Optimizer
@@ -129,7 +130,7 @@ def _evaluate_compiled(program, model, X, Y, loss, metric):
 
     result = program.forward(*columns(X, Y, range(len(X))))
     total = float(result.loss.sum())
-    value = total / len(X) if loss.reduction == "mean" else total
+    value = total / len(X) if getattr(loss, "reduction", None) == "mean" else total
     if metric is None:
         return value, None
     if metric is accuracy:
@@ -190,6 +191,7 @@ def fit(
     >>> len(h.loss), h.loss[-1] < h.loss[0]
     (5, True)
     """
+    check_fit_inputs(model, X, Y, lr)  # before anything changes: finite data of the model's shape
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; valid ones are: {', '.join(LOSSES)}")
@@ -198,8 +200,6 @@ def fit(
         metric = accuracy
     elif isinstance(metric, str):
         raise ValueError(f"fit: unknown metric {metric!r}; use 'accuracy' or a function")
-    if len(X) != len(Y) or len(X) == 0:
-        raise ValueError(f"fit: X has {len(X)} samples and Y has {len(Y)}; they must match and not be empty")
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):

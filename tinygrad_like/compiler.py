@@ -37,10 +37,14 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tinygrad_like.graph import topological_order
 from tinygrad_like.ops import TABLE, DomainError, _power, lookup
 from tinygrad_like.value import Value, _is_real, decisions_recorded
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _SPELLED = {"δ": "delta", "σ": "sigma", "ŵ": "w_hat", "b̂": "b_hat", "r̂": "r_hat", "·": "_"}
 _NUMERIC_HELPERS = (
@@ -422,7 +426,7 @@ class Result:
     """What a compiled program returns: the loss (a float, or an array with one per sample), the
     gradient of each parameter (summed over the samples of a batch) and the outputs asked for."""
 
-    loss: object
+    loss: float | np.ndarray
     grads: list
     outputs: list
 
@@ -556,7 +560,7 @@ class Program:
     def _run(self, which: str, args, kwargs, fused: bool = True):
         inputs, arrays, n = self._arguments(args, kwargs)
         kind = ("batch" if fused else "arrays") if arrays else "floats"
-        params = [p.data for p in self.params]
+        params: list[float] | np.ndarray = [p.data for p in self.params]
         if arrays:  # numpy multiplies its own float64 by an array faster than a Python float
             import numpy as np
 
@@ -584,8 +588,8 @@ class Program:
                     ) from None
                 except ValueError as exc:
                     raise DomainError(f"the compiled program hit an undefined operation ({exc})") from None
-            variant, decision = failed
-            self._retrace(variant, decision, inputs, arrays)
+            variant, missed = failed
+            self._retrace(variant, missed, inputs, arrays)
         raise BranchError(f"more than {MAX_VARIANTS} paths through the traced function; use the Value graph")
 
     def _retrace(self, variant: _Variant, decision: _Decision, inputs: list, arrays: bool) -> None:

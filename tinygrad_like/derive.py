@@ -292,7 +292,7 @@ def derive(
         return Derivation(root, wrt, "0", 0.0, 0, "paths", names, note=note, _paths=[])
 
     # Immediate post-dominators toward wrt: where every path from v to wrt first meets again.
-    ipdom: dict[Value, Value | None] = {wrt: None}
+    ipdom: dict[Value, Value] = {wrt: wrt}  # the walk ends at wrt
 
     def meet(a: Value, b: Value) -> Value:
         while a is not b:

@@ -14,9 +14,13 @@ his δ being g′(r_j)·δ_j). The numbers come from the explanation's own pass.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from tinygrad_like.notation import number
 from tinygrad_like.page import page_html
+
+if TYPE_CHECKING:
+    from tinygrad_like.value import Value
 
 R = 38.0
 COLUMN = 300.0
@@ -82,7 +86,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
         return grads[a_of(n)]
 
     parts, labels = [], []
-    inputs_of: dict[str, list[tuple[str, object]]] = {}
+    inputs_of: dict[str, list[tuple[str, Value]]] = {}
     for li, layer in enumerate(layers):
         previous = columns[li]
         for n in layer.neurons:

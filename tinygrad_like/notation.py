@@ -245,8 +245,9 @@ def operand(name: str) -> str:
     >>> operand("x·w + b"), operand("x·w"), operand("g(r_3)"), operand("w_x1,1"), operand("δ^2")
     ('(x·w + b)', '(x·w)', 'g(r_3)', 'w_x1,1', '(δ^2)')
     """
-    atomic = re.fullmatch(r"[\w.,′̂#]+|\w*\((.*)\)", name)
-    if atomic and atomic.group(1) is not None:  # f(...): atomic unless something follows the call
+    match = re.fullmatch(r"[\w.,′̂#]+|\w*\((.*)\)", name)
+    atomic = match is not None
+    if match and match.group(1) is not None:  # f(...): atomic unless something follows the call
         atomic = _closing(name, name.index("(")) == len(name) - 1
     return name if atomic and not name.startswith("-") else f"({name})"
 

@@ -19,6 +19,7 @@ import numbers
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeGuard
 
 from tinygrad_like import graph
 from tinygrad_like.ops import TABLE, Op, power_by
@@ -38,7 +39,7 @@ class _GradMode(threading.local):
     recording = True
     # While a function is traced for the compiler, comparisons of Values are written here:
     # (left Value, operator, right Value or number, outcome). A branch on them changes the graph.
-    decisions: list | None = None
+    decisions: list[tuple[Value, str, object, bool]] | None = None
 
 
 _MODE = _GradMode()  # one object whose attributes each thread sees separately
@@ -77,7 +78,8 @@ def decisions_recorded() -> Iterator[list]:
     ('>', 1, True)
     """
     before = _MODE.decisions
-    _MODE.decisions = decisions = []
+    decisions: list[tuple[Value, str, object, bool]] = []
+    _MODE.decisions = decisions
     try:
         yield decisions
     finally:
@@ -85,7 +87,7 @@ def decisions_recorded() -> Iterator[list]:
 
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[float]:
     """True for int, float, bool, fractions and numpy's real scalars; False for anything else."""
     if isinstance(x, (float, int)):
         return True
@@ -94,6 +96,34 @@ def _is_real(x: object) -> bool:
     # numpy.bool_ is not registered as numbers.Real; accept numpy scalars of kind b, i, u, f.
     dtype = getattr(x, "dtype", None)
     return getattr(x, "shape", None) == () and getattr(dtype, "kind", "") in "biuf" and dtype is not None
+
+
+def too_large(where: str, x: object) -> OverflowError:
+    """The error for a number (a huge int or fraction) that no 64-bit float can hold.
+
+    >>> print(too_large("Value(data)", 10**400))     # doctest: +ELLIPSIS
+    Value(data): the int 10**400 (401 digits) is too large for a Value, whose data is a 64-bit float ...
+    """
+    if isinstance(x, int):
+        exact = x.bit_length() < 13_000  # str() of an int refuses beyond 4,300 digits
+        digits = len(str(abs(x))) if exact else int(x.bit_length() * 0.30103) + 1
+        if exact and abs(x) == 10 ** (digits - 1):
+            what = f"the int {'-' if x < 0 else ''}10**{digits - 1} ({digits} digits)"
+        else:
+            what = f"an int of {'' if exact else 'about '}{digits} digits"
+    else:
+        what = f"the {type(x).__name__} number given"
+    return OverflowError(
+        f"{where}: {what} is too large for a Value, whose data is a 64-bit float (at most about 1.8e308)"
+    )
+
+
+def as_float(x: object, where: str) -> float:
+    """``float(x)`` for a real number, with an error naming ``where`` when it does not fit a float."""
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        raise too_large(where, x) from None
 
 
 class Value:
@@ -120,7 +150,7 @@ class Value:
                     "Value(data) needs a real number (int, float, bool or a numpy scalar), "
                     f"got {type(data).__name__}: {data!r}{hint}"
                 )
-            data = float(data)
+            data = as_float(data, "Value(data)")
         if not isinstance(label, str):
             raise TypeError(f"Value(label) must be a str, got {type(label).__name__}: {label!r}")
         self.data = data
@@ -227,7 +257,7 @@ class Value:
             return apply(_POW, self, other)
         if not _is_real(other):
             return NotImplemented
-        return apply(power_by(float(other)), self)
+        return apply(power_by(as_float(other, "** (the exponent)")), self)
 
     def __rpow__(self, other):  # other ** self
         return _binary(_POW, other, self)
@@ -313,7 +343,7 @@ def _compare(symbol: str, a: Value, b: object):
     if isinstance(b, Value):
         right = b.data
     elif _is_real(b):
-        right = float(b)
+        right = as_float(b, f"{symbol} (the right operand)")
     else:
         return NotImplemented
     outcome = _COMPARE[symbol](a.data, right)
@@ -333,14 +363,14 @@ def _binary(op: Op, a: object, b: object):
     if paused:
         _disable_collector()
     try:
-        if not isinstance(a, Value):
-            if not _is_real(a):
+        if not isinstance(a, Value):  # a reflected operation (2 * x): b is the Value
+            if not _is_real(a) or not isinstance(b, Value):
                 return NotImplemented
-            a = Value(a)
+            a = Value(as_float(a, f"{op.name} (the left operand)"))
         elif not isinstance(b, Value):
             if not _is_real(b):
                 return NotImplemented
-            b = Value(b)
+            b = Value(as_float(b, f"{op.name} (the right operand)"))
         data, local_grads = op.forward(a.data, b.data)
         if not _MODE.recording:
             return Value(data)
@@ -373,7 +403,7 @@ def apply(op: Op, *operands: Value | float) -> Value:
     if paused:
         _disable_collector()
     try:
-        children = tuple([x if isinstance(x, Value) else Value(x) for x in operands])
+        children = tuple([x if isinstance(x, Value) else _constant(x, op.name) for x in operands])
         if op.arity is not None and len(children) != op.arity:
             raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(children)}")
         data, local_grads = op.forward(*[c.data for c in children])
@@ -383,6 +413,13 @@ def apply(op: Op, *operands: Value | float) -> Value:
     finally:
         if paused:
             _enable_collector()
+
+
+def _constant(x: object, op: str) -> Value:
+    """A plain-number operand as a leaf, refused by the op's name when it is not a real number."""
+    if not _is_real(x):
+        raise TypeError(f"{op}: operands must be Values or real numbers, got {type(x).__name__}: {x!r}")
+    return Value(as_float(x, f"{op} (an operand)"))
 
 
 _new = object.__new__
