@@ -86,7 +86,10 @@ _DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 def _product(factors: list[Factor | Sum]) -> tuple[float, list[str]]:
     """A product as its constant and the texts of its other factors: words, then sums, a Σᵢ last."""
-    constant, words, sums, sigma = 1.0, [], [], []
+    constant = 1.0
+    words: list[str] = []
+    sums: list[str] = []
+    sigma: list[str] = []
     for f in factors:
         if isinstance(f, Sum):
             c, text, folded = _sum(f)

@@ -195,7 +195,7 @@ def read_network(order: list[Value]) -> Network:
         for k, x in enumerate(xs, 1):
             role.setdefault(x, ("x", 1, k, 0))
 
-    params = {p for u in units.values() for p in (*u.weights, u.bias) if p is not None}
+    shared = {p for u in units.values() for p in (*u.weights, u.bias) if p is not None}
     targets: dict[Value, tuple[int, int]] = {}
     differences: dict[Value, tuple[int, int]] = {}
     for u in units.values():
@@ -205,7 +205,7 @@ def read_network(order: list[Value]) -> Network:
             for p in parents.get(a, []):
                 if p.op == "-" and p.children[0] is a:
                     t = p.children[1]
-                    if not t.children and t not in params and len(parents[t]) == 1:
+                    if not t.children and t not in shared and len(parents[t]) == 1:
                         targets[t] = (s, u.j)
                         differences[p] = (s, u.j)
 
