@@ -16,6 +16,7 @@ its output ``a2_1``. After ``backward()``, ``neuron.z.grad`` is δ^l_j = ∂C/�
 from __future__ import annotations
 
 import numbers
+import os
 import random
 from collections.abc import Iterable, Sequence
 
@@ -246,15 +247,18 @@ class MLP(Module):
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
-    def save(self, path: str) -> None:
-        """Write the architecture, activations, labels and weights as JSON."""
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture, activations, and every parameter and label by its ``state_dict``
+        name, as JSON (``nn.saving``)."""
         from nn.saving import save
 
         save(self, path)
 
     @classmethod
-    def load(cls, path: str) -> MLP:
-        """Rebuild a model written by ``save``; a missing, truncated or mismatched file raises."""
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """Rebuild a model written by ``save`` (this version or 0.1.0). A missing file raises
+        ``FileNotFoundError``; a damaged, foreign or mismatched one ``nn.saving.CannotLoad`` (a
+        ``ValueError``): ``cannot load a model from PATH: why``."""
         from nn.saving import load
 
         return load(path)
