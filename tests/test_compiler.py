@@ -94,6 +94,8 @@ def test_mean_losses_and_many_outputs_match_the_value_graph():
 )
 # found by this test: a neuron whose bias is also one of its weights lost a gradient term when fused
 @example(leaves=[1.0, 1.0, 1.0], program=[("weighted_sum", [1, 0, 1]), ("weighted_sum", [0, 3])], batch=[1.0])
+# found by this test: a neuron's z that is itself the root got a gradient row of one column on a batch
+@example(leaves=[1.0, 1.0], program=[("weighted_sum", [1, 0])], batch=[1.0, 1.0])
 def test_random_expressions_compile_to_backwards_gradients(leaves, program, batch):
     kept = []
     nodes, _, pairs = run_both(leaves, program, limit=1e3, kept=kept, oracle=False)
@@ -269,7 +271,7 @@ def test_a_layer_read_both_by_the_next_layer_and_by_the_loss():
 
     program = trace(f, model.parameters(), x1=0.5, x2=-0.5, t=1.0)
     # the hidden layer's δ gathers the matrix from the layer above and the loss's own row for a2_2
-    assert "d_A2 = d_X3 + stack((0.0, d_a2_2, 0.0,))" in program.batch_source
+    assert "d_A2 = d_X3 + stack((0.0, d_a2_2, 0.0,), n_samples)" in program.batch_source
     xs, ts = np.array([[0.5, -0.5], [1.0, 2.0], [-1.0, 0.3]]), np.array([1.0, 0.0, 0.5])
     result = program(xs[:, 0], xs[:, 1], ts)
     expected = np.zeros(len(model.parameters()))

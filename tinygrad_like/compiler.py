@@ -88,11 +88,14 @@ def _namespace(plan: Plan, arrays: bool, extra: dict | None = None) -> dict[str,
             if not np.all(outcome == expected):
                 raise _Decision(index, outcome)
 
-        def stack(rows):  # rows of a layer, one per neuron; a row with no gradient is a plain 0.0
+        def stack(rows, n_samples=None):  # a layer's rows, one per neuron; a row may be a plain number
             try:
-                return np.stack(rows)
+                matrix = np.stack(rows)
             except ValueError:
-                return np.stack(np.broadcast_arrays(*rows))
+                matrix = np.stack(np.broadcast_arrays(*rows))
+            if n_samples is not None and matrix.ndim == 1:  # all the same for every sample (d_loss = 1.0)
+                matrix = np.broadcast_to(matrix[:, None], (len(rows), n_samples))
+            return matrix
 
         helpers: dict[str, Any] = {
             # dot and total only ever see 1-d arrays over the batch: the writer emits them for nodes

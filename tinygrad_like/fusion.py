@@ -227,7 +227,7 @@ def _layer_backward(
     rows = [f"d_{names[o]}" if o in assigned else "0.0" for o in g.outputs]
     parts = list(from_layers.get(tag, []))
     if any(r != "0.0" for r in rows):
-        parts.append(f"stack(({', '.join(rows)},))")
+        parts.append(f"stack(({', '.join(rows)},), n_samples)")
     if not parts:
         return []
     lines = [f"    # layer {tag}, backward: δ, then BP4, BP3 and the error passed down (BP2)"]
