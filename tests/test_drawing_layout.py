@@ -42,7 +42,9 @@ def test_draw_dot_with_model_puts_each_layer_in_its_own_column_inputs_left_loss_
     }
     for k in (2, 3, 4):
         layers[k] += [f"op of {name}" for name in layers[k] if name.startswith(("r_", "g(", "y"))]
-    bands = {k: (min(named[n][0] for n in names), max(named[n][2] for n in names)) for k, names in layers.items()}
+    bands = {
+        k: (min(named[n][0] for n in names), max(named[n][2] for n in names)) for k, names in layers.items()
+    }
     # the columns, left to right, do not overlap: x | layer 2 | layer 3 | layer 4 | the loss
     assert bands[1][1] < bands[2][0] < bands[2][1] < bands[3][0] < bands[3][1] < bands[4][0]
     assert bands[4][1] < named["E"][0]
@@ -51,7 +53,12 @@ def test_draw_dot_with_model_puts_each_layer_in_its_own_column_inputs_left_loss_
     for same in (["x1", "x2"], ["r_1", "r_2"], ["g(r_3)", "g(r_4)"], ["w_x1,1", "w_x2,1", "b_1", "w_x1,2"]):
         assert max(centre[n][0] for n in same) - min(centre[n][0] for n in same) < 1.0, same
     # parameters in index order, top to bottom; neuron 1 above neuron 2
-    for order in (["w_x1,1", "w_x2,1", "b_1"], ["w_1,3", "w_2,3", "b_3"], ["w_3,5", "w_4,5", "b_5"], ["r_1", "r_2"]):
+    for order in (
+        ["w_x1,1", "w_x2,1", "b_1"],
+        ["w_1,3", "w_2,3", "b_3"],
+        ["w_3,5", "w_4,5", "b_5"],
+        ["r_1", "r_2"],
+    ):
         ys = [centre[n][1] for n in order]
         assert ys == sorted(ys), order
     # no staircase: every layer's middle lies within the middle third of the drawing's height,
