@@ -39,7 +39,7 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 2
         f"({seconds:.1f} s); accuracy {history.accuracy[-1]:.0%}"
     )
     for x, t in zip(X, Y):
-        print(f"  x = {x}  t = {t:.0f}  y = {net(x).data:.4f}")
+        print(f"  x = {x}  t = {t:.0f}  y = {net(x):.4f}")
 
     # One teacher sample, as in the blog's derivation (its Σ over i adds one such term per sample).
     x, t = X[2], Y[2]
@@ -70,7 +70,7 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 2
 
     print("\nδ of every neuron (∂E/∂r, Nielsen's δ = z.grad):")
     for layer in net.layers:
-        print("  " + "   ".join(f"δ({n.z.label}) = {n.z.grad:+.4e}" for n in layer.neurons))
+        print("  " + "   ".join(f"δ({z.label}) = {z.grad:+.4e}" for z in layer.z if z is not None))
 
     files = [
         draw_network(net).save(out / "network.svg"),

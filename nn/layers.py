@@ -15,8 +15,10 @@ its output ``a2_1``. After ``backward()``, ``neuron.z.grad`` is δ^l_j = ∂C/�
 
 from __future__ import annotations
 
+import numbers
+import os
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from nn.module import Module
@@ -29,11 +31,22 @@ if TYPE_CHECKING:
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
 
-def check_activation(name: str) -> str:
-    """Return ``name`` if it is a known activation, else raise ``ValueError`` listing them."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; valid ones are: {', '.join(ACTIVATIONS)}")
+def check_activation(name: str, where: str = "activation") -> str:
+    """Return ``name`` if it is a known activation, else raise ``ValueError`` listing them.
+
+    >>> check_activation("", "MLP(output_activation)")
+    Traceback (most recent call last):
+    ...
+    ValueError: MLP(output_activation): unknown activation ''; valid ones are: sigmoid, tanh, relu, linear
+    """
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{where}: unknown activation {name!r}; valid ones are: {', '.join(ACTIVATIONS)}")
     return name
+
+
+def _is_count(n: object) -> bool:
+    """A positive int, Python's or numpy's (bool is not a count)."""
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 1
 
 
 def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
@@ -42,7 +55,18 @@ def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
         raise ValueError(f"expected a list of {nin} inputs, got {type(x).__name__}: {x!r}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{k}") for k, xi in enumerate(x, 1)]
+    labels = _input_labels(nin)
+    return [xi if isinstance(xi, Value) else Value(xi, label=labels[k]) for k, xi in enumerate(x)]
+
+
+_INPUT_LABELS: list[str] = []
+
+
+def _input_labels(n: int) -> list[str]:
+    """x1 … xn, made once: a network's call labels its inputs without new strings each time."""
+    while len(_INPUT_LABELS) < n:
+        _INPUT_LABELS.append(f"x{len(_INPUT_LABELS) + 1}")
+    return _INPUT_LABELS
 
 
 class Neuron(Module):
@@ -73,9 +97,9 @@ class Neuron(Module):
         index: int = 1,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
+        if not _is_count(nin):
             raise ValueError(f"Neuron(nin) must be a positive int, got {nin!r}")
-        self.activation = check_activation(activation)
+        self.activation = check_activation(activation, "Neuron(activation)")
         rng = rng if rng is not None else random.Random(seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{layer}_{index},{k}") for k in range(1, nin + 1)]
         self.b = Value(0.0, label=f"b{layer}_{index}")
@@ -89,7 +113,10 @@ class Neuron(Module):
         return len(self.w)
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
-        xs = as_inputs(x, len(self.w))
+        return self._fire(as_inputs(x, len(self.w)))
+
+    def _fire(self, xs: list[Value]) -> Value:
+        """The call on inputs that are Values already (a layer passes its own)."""
         z = Value.weighted_sum(self.w, xs, self.b)
         z.label = self.z_label
         self.z = self.a = z
@@ -107,7 +134,7 @@ class Neuron(Module):
         return NeuronView(self.w, self.b, self.z, self.a, self.a_label, self.activation)
 
     def neuron_layers(self) -> list[list[NeuronView]]:
-        """The drawing protocol (``tinygrad_like.draw.Network``): one layer of one neuron."""
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): one layer of one neuron."""
         return [[self.view()]]
 
     def parameters(self) -> list[Value]:
@@ -135,7 +162,7 @@ class Layer(Module):
         layer: int = 2,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nout, int) or nout < 1:
+        if not _is_count(nout):
             raise ValueError(f"Layer(nout) must be a positive int, got {nout!r}")
         rng = rng if rng is not None else random.Random(seed)
         self.neurons = [Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)]
@@ -147,11 +174,14 @@ class Layer(Module):
         return [n.z for n in self.neurons]
 
     def __call__(self, x: Sequence[float | Value]) -> list[Value]:
-        xs = as_inputs(x, self.neurons[0].nin)
-        return [n(xs) for n in self.neurons]
+        return self._fire(as_inputs(x, self.neurons[0].nin))
+
+    def _fire(self, xs: list[Value]) -> list[Value]:
+        """The call on inputs that are Values already (the network passes its own)."""
+        return [n._fire(xs) for n in self.neurons]
 
     def neuron_layers(self) -> list[list[NeuronView]]:
-        """The drawing protocol (``tinygrad_like.draw.Network``): this layer's neurons."""
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): this layer's neurons."""
         return [[n.view() for n in self.neurons]]
 
     def parameters(self) -> list[Value]:
@@ -186,14 +216,26 @@ class MLP(Module):
         *,
         seed: int | None = None,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
+        if not _is_count(nin):
             raise ValueError(f"MLP(nin) must be a positive int, got {nin!r}")
-        if not nouts or not all(isinstance(n, int) and n >= 1 for n in nouts):
+        if _is_count(nouts):
+            raise TypeError(
+                f"MLP(nouts) is the list of layer sizes, got the int {nouts!r}: "
+                f"write MLP({nin!r}, [{nouts!r}]) for one layer of {nouts!r} neurons"
+            )
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Iterable):
+            raise TypeError(
+                f"MLP(nouts) must be a list of layer sizes, got {type(nouts).__name__}: {nouts!r}"
+            )
+        nouts = list(nouts)
+        if not nouts or not all(_is_count(n) for n in nouts):
             raise ValueError(f"MLP(nouts) must be a non-empty list of positive ints, got {nouts!r}")
-        check_activation(activation)
-        output_activation = check_activation(output_activation or activation)
+        check_activation(activation, "MLP(activation)")
+        if output_activation is None:
+            output_activation = activation
+        check_activation(output_activation, "MLP(output_activation)")
         rng = random.Random(seed)
-        sizes = [nin, *nouts]
+        sizes = [int(nin), *map(int, nouts)]
         self.layers = [
             Layer(
                 sizes[i],
@@ -219,29 +261,32 @@ class MLP(Module):
         out: list[Value] = as_inputs(x, self.nin)
         with cycle_collector_paused():  # the graph has no cycles: skip the collector's re-scans
             for layer in self.layers:
-                out = layer(out)
+                out = layer._fire(out)
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
     def neuron_layers(self) -> list[list[NeuronView]]:
-        """The drawing protocol (``tinygrad_like.draw.Network``): the neurons, layer by layer.
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): the neurons, layer by layer.
 
         >>> [[n.name for n in layer] for layer in MLP(2, [2, 1], seed=0).neuron_layers()]
         [['a2_1', 'a2_2'], ['a3_1']]
         """
         return [[n.view() for n in layer.neurons] for layer in self.layers]
 
-    def save(self, path: str) -> None:
-        """Write the architecture, activations, labels and weights as JSON."""
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture, activations, and every parameter and label by its ``state_dict``
+        name, as JSON (``nn.saving``)."""
         from nn.saving import save
 
         save(self, path)
 
     @classmethod
-    def load(cls, path: str) -> MLP:
-        """Rebuild a model written by ``save``; a missing, truncated or mismatched file raises."""
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """Rebuild a model written by ``save`` (this version or 0.1.0). A missing file raises
+        ``FileNotFoundError``; a damaged, foreign or mismatched one ``nn.saving.CannotLoad`` (a
+        ``ValueError``): ``cannot load a model from PATH: why``."""
         from nn.saving import load
 
         return load(path)

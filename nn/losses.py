@@ -12,15 +12,17 @@ a one-element list). Each returns one Value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from tinygrad_like import Value
+from tinygrad_like.value import _is_real, as_float
 
 Outputs = Sequence["Value | Sequence[Value]"]
 Targets = Sequence["float | Sequence[float]"]
 
 
-def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Value], list[float]]]:
+def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Value], list[float | Value]]]:
     """Pair each sample's outputs with its targets, both as lists, checking every shape."""
     if isinstance(outputs, Value) or not hasattr(outputs, "__len__"):
         raise ValueError(f"{name}: outputs must be a list with one entry per sample, got {outputs!r}")
@@ -31,22 +33,38 @@ def _rows(outputs: Outputs, targets: Targets, name: str) -> list[tuple[list[Valu
         raise ValueError(f"{name}: the batch is empty")
     rows = []
     for i, (y, t) in enumerate(zip(outputs, targets)):
+        if not isinstance(y, Value) and (isinstance(y, (str, bytes)) or not hasattr(y, "__len__")):
+            raise ValueError(f"{name}: outputs[{i}] must be a Value or a list of Values, got {y!r}")
         ys = [y] if isinstance(y, Value) else list(y)
-        ts = [t] if not hasattr(t, "__len__") else list(t)
+        one = isinstance(t, (str, bytes)) or not hasattr(t, "__len__")
+        ts: list[object] = [t] if one else list(cast("Sequence[float]", t))
         if len(ys) != len(ts):
             raise ValueError(f"{name}: sample {i} has {len(ys)} outputs but {len(ts)} targets")
         if not all(isinstance(v, Value) for v in ys):
             raise ValueError(f"{name}: sample {i}: outputs must be Values (a model's outputs)")
         # numbers become floats; Values stay (the compiler traces a loss with its targets as inputs)
-        rows.append((ys, [v if isinstance(v, Value) else float(v) for v in ts]))
+        rows.append((ys, [_target(v, t, i, name) for v in ts]))
     return rows
+
+
+def _target(v: object, t: object, i: int, name: str) -> float | Value:
+    """One target as a float (a Value stays), or an error naming the loss, the sample and the target."""
+    if isinstance(v, Value):
+        return v
+    if not _is_real(v):
+        raise TypeError(
+            f"{name}: the target of sample {i} is {t!r}; targets must be numbers "
+            f"(or one list of numbers per sample), not {type(v).__name__}"
+        )
+    return as_float(v, f"{name}: the target of sample {i}")
 
 
 def sum_squared_error(outputs: Outputs, targets: Targets) -> Value:
     r"""The blog's E = ½ Σᵢ Σₙ (yₙ⁽ⁱ⁾ − tₙ⁽ⁱ⁾)², summed over the teacher set.
 
-    Each difference y − t is labelled δ (δ(i) for sample i of several), the
-    blog's error signal, so derivations read like the blog.
+    Each difference y − t is labelled δ (δ_n for output n of several), the blog's
+    error signal, and the result E, so derivations read like the blog; where the
+    graph holds several samples the names are printed with their index, δ⁽ⁱ⁾.
 
     >>> from tinygrad_like import Value
     >>> y = Value(0.8, label="y"); E = sum_squared_error([y], [1.0]); E.backward()
@@ -55,12 +73,18 @@ def sum_squared_error(outputs: Outputs, targets: Targets) -> Value:
     """
     rows = _rows(outputs, targets, "sum_squared_error")
     squares = []
-    for i, (ys, ts) in enumerate(rows, 1):
-        for y, t in zip(ys, ts):
+    for ys, ts in rows:
+        for n, (y, t) in enumerate(zip(ys, ts), 1):
             delta = y - t
-            delta.label = "δ" if len(rows) == 1 else f"δ({i})"
+            delta.label = "δ" if len(ys) == 1 else f"δ_{n}"
             squares.append(delta**2)
-    return 0.5 * Value.sum(squares)
+    return _named(0.5 * Value.sum(squares), "E")
+
+
+def _named(root: Value, name: str) -> Value:
+    """The loss's result, called as the documents call it: the blog's E, Nielsen's C."""
+    root.label = name
+    return root
 
 
 def quadratic_cost(outputs: Outputs, targets: Targets) -> Value:
@@ -72,7 +96,7 @@ def quadratic_cost(outputs: Outputs, targets: Targets) -> Value:
     """
     rows = _rows(outputs, targets, "quadratic_cost")
     squares = [(a - y) ** 2 for ys, ts in rows for a, y in zip(ys, ts)]
-    return (0.5 / len(rows)) * Value.sum(squares)
+    return _named((0.5 / len(rows)) * Value.sum(squares), "C")
 
 
 def hinge_loss(outputs: Outputs, targets: Targets) -> Value:
@@ -89,7 +113,7 @@ def hinge_loss(outputs: Outputs, targets: Targets) -> Value:
             if not isinstance(t, Value) and t not in (-1.0, 1.0):
                 raise ValueError(f"hinge_loss: sample {i} has target {t!r}; targets must be -1 or +1")
             terms.append((1.0 - t * y).relu())
-    return Value.sum(terms) / len(rows)
+    return _named(Value.sum(terms) / len(rows), "C")
 
 
 def binary_cross_entropy(outputs: Outputs, targets: Targets, eps: float = 1e-12) -> Value:
@@ -113,7 +137,7 @@ def binary_cross_entropy(outputs: Outputs, targets: Targets, eps: float = 1e-12)
                     "probabilities in [0, 1] (use a sigmoid output layer)"
                 )
             terms.append(t * (y + eps).log() + (1.0 - t) * (1.0 + eps - y).log())
-    return -Value.sum(terms) / len(rows)
+    return _named(-Value.sum(terms) / len(rows), "C")
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
@@ -146,16 +170,19 @@ def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
         m = max(z.data for z in zs)
         log_total = Value.sum([(z - m).exp() for z in zs]).log()
         terms += [t * (z - m - log_total) for z, t in zip(zs, ts) if isinstance(t, Value) or t != 0.0]
-    return -Value.sum(terms) / len(rows)
+    return _named(-Value.sum(terms) / len(rows), "C")
 
 
 # How each loss combines its samples: the compiler runs one sample's program over a batch and
 # reduces the gradients the same way (sum for the blog's E, mean for the others).
-sum_squared_error.reduction = "sum"
-quadratic_cost.reduction = "mean"
-hinge_loss.reduction = "mean"
-binary_cross_entropy.reduction = "mean"
-cross_entropy.reduction = "mean"
+def _combines(loss: Callable[..., Value], how: str) -> None:
+    """Note on ``loss`` how it combines samples (``loss.reduction``), as a user's own loss can."""
+    loss.__dict__["reduction"] = how
+
+
+_combines(sum_squared_error, "sum")
+for _loss in (quadratic_cost, hinge_loss, binary_cross_entropy, cross_entropy):
+    _combines(_loss, "mean")
 
 LOSSES = {
     f.__name__: f

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from tinygrad_like import Value
 
@@ -26,7 +26,10 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Value] | Iterable[dict], defaults: dict[str, Any]) -> None:
         items = list(params)
-        groups = items if items and all(isinstance(g, dict) for g in items) else [{"params": items}]
+        if items and all(isinstance(g, dict) for g in items):
+            groups = cast("list[dict[str, Any]]", items)
+        else:
+            groups = [{"params": items}]
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             ps = list(group["params"])

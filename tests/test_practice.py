@@ -99,6 +99,16 @@ def test_an_expression_answer_is_computed_at_the_graphs_values():
     assert told[2] == f"✓ right: ∂y/∂m = {D:.8g}"
 
 
+def test_an_expression_may_be_typed_as_the_rules_write_it():
+    for typed in ["1 − tanh²(m)", "1 - tanh(m)^2", "1 − y·y", "(1 - y)×(1 + y)"]:
+        _, told = run(neuron(), [typed, "q"])
+        assert verdicts(told) == ["✓ right"], typed
+    sigmoid = Value(0.3, label="z").sigmoid()
+    sigmoid.label = "a"
+    _, told = run(sigmoid, ["σ(z)·(1 − σ(z))", "q"])
+    assert verdicts(told) == ["✓ right"]
+
+
 def test_a_skip_shows_the_answer_and_moves_on():
     answers = all_right()
     answers[1] = "skip"

@@ -29,7 +29,7 @@ def test_readme_gives_exactly_two_setup_commands_and_ci_runs_the_second():
     commands = re.findall(r"```bash\n(.*?)\n```", setup, re.S)
     assert commands == [
         "pip install -e . && tinygrad-like demo",
-        'pip install -e ".[test]" && ruff check . && python -m pytest',
+        'pip install -e ".[test]" && ruff check . && mypy && python -m pytest',
     ]
     ci = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text()
     assert commands[1] in ci

@@ -102,7 +102,7 @@ def _value_label(
 
 @dataclass(frozen=True, eq=False)
 class NeuronView:
-    r"""One neuron as the drawings and pages see it: what a model tells them (see ``Network``).
+    r"""One neuron as the drawings and pages see it: what a model tells them (see ``NeuronLayers``).
 
     - ``weights``: w_1 … w_n, one per input, in the inputs' order;
     - ``bias``: b;
@@ -124,7 +124,7 @@ class NeuronView:
     activation: str = ""
 
 
-class Network(Protocol):
+class NeuronLayers(Protocol):
     """What ``draw_network``, ``draw_dot(model=…)`` and the pages need from a model: one method,
     ``neuron_layers()``, giving the neurons layer by layer, inputs side first, each a ``NeuronView``.
     Layer l + 1's neurons have one weight per neuron of layer l; the first layer's, one per input.
@@ -146,7 +146,7 @@ def neuron_layers(model: object, where: str) -> list[list[NeuronView]]:
     if not callable(method):
         raise TypeError(
             f"{where} needs a model with a neuron_layers() method (nn's MLP, Layer and Neuron have one; "
-            f"see tinygrad_like.draw.Network), got {type(model).__name__}"
+            f"see tinygrad_like.draw.NeuronLayers), got {type(model).__name__}"
         )
     layers = [list(layer) for layer in method()]
     if not layers or not all(layers):
@@ -200,7 +200,7 @@ def draw_dot(
     - ``show_local``: write ∂out/∂child on each edge.
     - ``highlight``: Values to emphasise; ``highlight_edges``: (node, child) pairs whose
       edges to draw in red (the step-through frames use both).
-    - ``model``: a network (anything with ``neuron_layers()``, see ``Network``; nn's MLP has it).
+    - ``model``: a network (anything with ``neuron_layers()``, see ``NeuronLayers``; nn's MLP has it).
       Each layer gets its own column, left to right: the inputs, layer 2, …, the loss; a
       neuron's weights in index order above its bias, records stacked to keep columns narrow,
       each local derivative beside the tail of its edge. ``collapse=True`` draws each neuron

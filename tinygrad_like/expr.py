@@ -17,6 +17,7 @@ tinygrad_like.expr.ExpressionError: not allowed: attribute access; ...
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from tinygrad_like.value import Value
 
@@ -157,7 +158,7 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
     while stack:
         n, ready = stack.pop()
         if isinstance(n, ast.Constant):
-            built[id(n)] = float(n.value)
+            built[id(n)] = float(cast(float, n.value))  # parse() lets only int and float through
         elif isinstance(n, ast.Name):
             built[id(n)] = leaves[n.id]
         elif not ready:
@@ -167,7 +168,7 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
                 if isinstance(n, ast.BinOp)
                 else [n.operand]
                 if isinstance(n, ast.UnaryOp)
-                else n.args
+                else [_call(n)[1]]
             )
             stack += [(p, False) for p in parts]
         elif isinstance(n, ast.BinOp):
@@ -177,12 +178,19 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
             a = built[id(n.operand)]
             built[id(n)] = -a if isinstance(n.op, ast.USub) else a
         else:
-            a = built[id(n.args[0])]
-            built[id(n)] = getattr(a if isinstance(a, Value) else Value(a), n.func.id)()
+            function, argument = _call(n)
+            a = built[id(argument)]
+            built[id(n)] = getattr(a if isinstance(a, Value) else Value(a), function)()
     root = built[id(tree)]
     if not isinstance(root, Value):
         root = Value(root, label=text)
     return root, leaves
+
+
+def _call(n: ast.expr) -> tuple[str, ast.expr]:
+    """The function's name and the argument of ``n``: the only other node parse() lets through."""
+    assert isinstance(n, ast.Call) and isinstance(n.func, ast.Name), ast.dump(n)
+    return n.func.id, n.args[0]
 
 
 def _apply_binary(op: str, a: Value | float, b: Value | float) -> Value | float:

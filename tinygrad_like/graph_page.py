@@ -144,9 +144,9 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
     )
 
     roles = _neuron_roles(model, names) if model is not None else {}
-    data = []
+    step_data = []
     for s in steps:
-        data.append(
+        step_data.append(
             {
                 "active": [ids[s.node]],
                 "target": [ids[s.child]],
@@ -172,7 +172,7 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
         lines=lines,
         svg=svg,
         boxes={ids[v]: boxes[v] for v in nodes},
-        steps=data,
+        steps=step_data,
         known=[ids[root]],
         font=FONT,
     )

@@ -14,10 +14,14 @@ his δ being g′(r_j)·δ_j). The numbers come from the explanation's own pass.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from tinygrad_like.draw import neuron_layers
-from tinygrad_like.notation import number
+from tinygrad_like.notation import is_constant, number
 from tinygrad_like.page import page_html
+
+if TYPE_CHECKING:
+    from tinygrad_like.value import Value
 
 R = 38.0
 COLUMN = 300.0
@@ -32,9 +36,10 @@ def _pass_grads(explanation) -> dict:
     return grads
 
 
-def _answer(what: str, value: float, rule: str, numbers: str) -> dict:
-    """A number a frame reveals, as a question for the practice page (plain text, not HTML)."""
-    return {"what": what, "value": value, "rule": rule, "numbers": numbers}
+def _answer(what: str, value: float, rule: str, numbers: str, given: str = "") -> dict:
+    """A number a frame reveals, as a question for the practice page (plain text, not HTML);
+    ``given``: the forward values the question needs that the drawing does not show."""
+    return {"what": what, "value": value, "rule": rule, "numbers": numbers, "given": given}
 
 
 def neuron_page(explanation, *, model=None, sample: str = "") -> str:
@@ -78,8 +83,20 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     def delta(n):  # the blog's δ_j = ∂E/∂g(r_j)
         return grads[a_of(n)]
 
+    def forward(n):  # what the forward pass gave neuron f_j, for a practice question
+        j = number_of[n]
+        return f"r_{j} = {number(n.z.data, '.6g')}, g(r_{j}) = {number(a_of(n).data, '.6g')}"
+
+    def target(n):  # t of E = ½(y − t)², when the loss subtracts a number from the output
+        found = [
+            v.children[1]
+            for v in grads
+            if v.op == "-" and v.children[0] is a_of(n) and is_constant(v.children[1])
+        ]
+        return f", t = {number(found[0].data, '.6g')}" if found else ""
+
     parts, labels = [], []
-    inputs_of: dict[str, list[tuple[str, object]]] = {}
+    inputs_of: dict[str, list[tuple[str, Value]]] = {}
     for li, layer in enumerate(layers):
         previous = columns[li]
         for n in layer:
@@ -158,6 +175,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                     delta(n),
                     "the error signal δ = ∂E/∂y; for E = ½(y − t)² it is y − t",
                     f"{names[a_of(n)]} = {number(a_of(n).data)} and the sample's target t",
+                    f"{names[a_of(n)]} = {number(a_of(n).data, '.6g')}{target(n)}",
                 )
                 for n in output
             ],
@@ -169,6 +187,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
             if li == len(layers) - 1:
                 equation = f"<p class='rule'>δ_{j} = δ = <b>{number(delta(n))}</b></p>"
                 rule, numbers = f"the output neuron's δ_{j} is the error signal: δ_{j} = δ", number(delta(n))
+                given = f"δ = {number(delta(n), '.6g')} (the error signal)"
                 source, edges = ["loss"], [f"e-{nid}-loss"]
             else:
                 nxt = layers[li + 1]
@@ -183,6 +202,11 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                 plain = (f"δ_{number_of[m]}·g′(r_{number_of[m]})·{w.label}" for m, w in terms)
                 rule = f"δ_{j} = " + " + ".join(plain)
                 numbers = nums
+                given = "; ".join(
+                    f"{forward(m)}, δ_{number_of[m]} = {number(delta(m), '.6g')}, "
+                    f"{w.label} = {number(w.data, '.6g')}"
+                    for m, w in terms
+                )
                 source = [f"f{number_of[m]}" for m in nxt]
                 edges = [f"w-{nid}-f{number_of[m]}" for m in nxt]
             steps.append(
@@ -195,7 +219,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                     "title": f"δ of f{j}, from the layer after it",
                     "equation": equation + f"<p class='muted'>Nielsen's δ = g′(r_{j})·δ_{j} = "
                     f"{number(grads[n.z])} (z.grad).</p>",
-                    "answer": [_answer(f"δ_{j}", delta(n), rule, numbers)],
+                    "answer": [_answer(f"δ_{j}", delta(n), rule, numbers, given)],
                 }
             )
     for li in range(len(layers) - 1, -1, -1):
@@ -230,6 +254,8 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                                 f"∂{root}/∂{w.label} = {a_name}·g′(r_{j})·δ_{j}",
                                 f"{number(a_value, '.6g')} × {number(g_prime(n), '.6g')} × "
                                 f"{number(delta(n), '.6g')}",
+                                f"{a_name} = {number(a_value, '.6g')}, {forward(n)}, "
+                                f"δ_{j} = {number(delta(n), '.6g')}",
                             )
                         ],
                     }

@@ -81,7 +81,7 @@ def nudge(cost: Value, node: Value, dz: float) -> Nudge:
                 downstream.add(v)
         after = cost.data
     finally:
-        for v, (data, local) in saved.items():
-            v.data, v.local_grads = data, local
+        for v, (data, local_grads) in saved.items():
+            v.data, v.local_grads = data, local_grads
     d = delta.get(node, 0.0)
     return Nudge(node.label or f"{node.data:g}", dz, d, after - before, d * dz)

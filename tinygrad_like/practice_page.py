@@ -117,7 +117,8 @@ SCRIPT = r"""
     },
   };
   const TYPED = [['−', '-'], ['·', '*'], ['×', '*'], ['^', '**'], ['²', '**2']];
-  function normalize(text) {
+  function normalize(text) {               // as practice's as_typed: σ, tanh²(m), − · × ^ ²
+    text = text.split('σ').join('sigmoid').replace(/([A-Za-z_]\w*)²\(([^()]*)\)/g, '$1($2)**2');
     TYPED.forEach(([a, b]) => { text = text.split(a).join(b); });
     return text.trim();
   }
@@ -281,7 +282,10 @@ SCRIPT = r"""
     const hints = all.reduce((n, r) => n + r.hints, 0), skipped = all.filter(r => r.skipped).length;
     const stepsDone = asked.filter(rs => rs.every(finished)).length;
     const counts = {};
-    all.forEach(r => r.mistakes.forEach(m => { counts[m] = (counts[m] || 0) + 1; }));
+    all.forEach(r => r.mistakes.forEach(m => {   // named as practice()'s summary names them
+      const kind = m === 'wrong value' ? 'other wrong values' : m;
+      counts[kind] = (counts[kind] || 0) + 1;
+    }));
     const kinds = Object.entries(counts).map(([m, n]) => m + ' ×' + n).join(', ');
     byId('score').textContent = 'score: ' + first + ' of ' + all.length + ' right the first time · ' +
       stepsDone + ' of ' + asked.length + ' steps done · ' + hints + ' hint' + (hints === 1 ? '' : 's') +
@@ -418,7 +422,8 @@ def practice_page(
 
         parts = neuron_parts(explanation, model=model, sample=sample)
         questions = [[_neuron_question(a) for a in s["answer"]] for s in parts["steps"]]
-        intros, names = [""] * len(questions), {}
+        intros = ["with " + "; ".join(a["given"] for a in s["answer"]) for s in parts["steps"]]
+        names = {}
         how = "a number, or arithmetic on numbers (+ - * / **, sigmoid(), tanh(), …)"
     else:
         raise ValueError(f"to_html: level must be 'edge' (one step per edge) or 'neuron', got {level!r}")
