@@ -51,7 +51,18 @@ def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
         raise ValueError(f"expected a list of {nin} inputs, got {type(x).__name__}: {x!r}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{k}") for k, xi in enumerate(x, 1)]
+    labels = _input_labels(nin)
+    return [xi if isinstance(xi, Value) else Value(xi, label=labels[k]) for k, xi in enumerate(x)]
+
+
+_INPUT_LABELS: list[str] = []
+
+
+def _input_labels(n: int) -> list[str]:
+    """x1 … xn, made once: a network's call labels its inputs without new strings each time."""
+    while len(_INPUT_LABELS) < n:
+        _INPUT_LABELS.append(f"x{len(_INPUT_LABELS) + 1}")
+    return _INPUT_LABELS
 
 
 class Neuron(Module):
@@ -97,7 +108,10 @@ class Neuron(Module):
         return len(self.w)
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
-        xs = as_inputs(x, len(self.w))
+        return self._fire(as_inputs(x, len(self.w)))
+
+    def _fire(self, xs: list[Value]) -> Value:
+        """The call on inputs that are Values already (a layer passes its own)."""
         z = Value.weighted_sum(self.w, xs, self.b)
         z.label = self.z_label
         self.z = z
@@ -144,8 +158,11 @@ class Layer(Module):
         return [n.z for n in self.neurons]
 
     def __call__(self, x: Sequence[float | Value]) -> list[Value]:
-        xs = as_inputs(x, self.neurons[0].nin)
-        return [n(xs) for n in self.neurons]
+        return self._fire(as_inputs(x, self.neurons[0].nin))
+
+    def _fire(self, xs: list[Value]) -> list[Value]:
+        """The call on inputs that are Values already (the network passes its own)."""
+        return [n._fire(xs) for n in self.neurons]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -224,7 +241,7 @@ class MLP(Module):
         out: list[Value] = as_inputs(x, self.nin)
         with cycle_collector_paused():  # the graph has no cycles: skip the collector's re-scans
             for layer in self.layers:
-                out = layer(out)
+                out = layer._fire(out)
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
