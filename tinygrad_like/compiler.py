@@ -557,16 +557,28 @@ class Program:
             return [np.broadcast_to(v, (n,)) if v.ndim == 0 else v for v in ordered], True, n
         return [float(v) for v in ordered], False, 1
 
-    def _run(self, which: str, args, kwargs, fused: bool = True):
+    def _run(self, which: str, args, kwargs, fused: bool = True, params=None):
         inputs, arrays, n = self._arguments(args, kwargs)
         kind = ("batch" if fused else "arrays") if arrays else "floats"
-        params: list[float] | np.ndarray = [p.data for p in self.params]
+        if params is None:
+            params = [p.data for p in self.params]
+        elif len(params) != len(self.params):
+            raise ValueError(
+                f"params: this program has {len(self.params)} parameters, got {len(params)} numbers"
+            )
         if arrays:  # numpy multiplies its own float64 by an array faster than a Python float
             import numpy as np
 
-            params = np.array(params, dtype=float)
+            params = np.asarray(params, dtype=float)
             if not fused:
                 params = list(params)
+        elif not isinstance(params, list):
+            params = [float(x) for x in params]
+        return self._execute(which, kind, inputs, params, n)
+
+    def _execute(self, which: str, kind: str, inputs: list, params, n: int):
+        """Run a variant's function; a traced comparison that comes out differently re-traces."""
+        arrays = kind != "floats"
         for _ in range(MAX_VARIANTS + 1):
             for variant in self._variants:
                 function = variant.functions(kind)[which]
@@ -592,6 +604,33 @@ class Program:
             self._retrace(variant, missed, inputs, arrays)
         raise BranchError(f"more than {MAX_VARIANTS} paths through the traced function; use the Value graph")
 
+    def batch(self, rows, params, *, backward: bool = True) -> Result:
+        """The batch program for a training loop: ``rows`` holds one float64 array of samples per
+        input, in ``inputs`` order (a 2-D array, inputs × samples, is fine); ``params`` is a float64
+        array of the parameters' numbers in ``params`` order, read instead of the Values' data.
+
+        The checks ``__call__`` makes on every input are left to the caller, so a loop pays only
+        for the arithmetic. ``grads`` is an array (summed over the samples), the loss one number
+        per sample; ``backward=False`` runs the forward statements only (``grads`` empty).
+
+        >>> import numpy as np
+        >>> w = Value(0.5, label="w")
+        >>> program = trace(lambda x: w * x * x, [w], x=1.0)
+        >>> program.batch(np.array([[1.0, 2.0, 3.0]]), np.array([0.5])).grads    # Σ x²
+        array([14.])
+        """
+        n = len(rows[0])
+        if len(rows) != len(self.inputs) or len(params) != len(self.params):
+            raise ValueError(
+                f"batch: this program takes {len(self.inputs)} rows of inputs and {len(self.params)} "
+                f"parameters, got {len(rows)} and {len(params)}"
+            )
+        if backward:
+            loss, grads, outputs = self._execute("forward_backward", "batch", list(rows), params, n)
+            return Result(loss, grads, list(outputs))
+        loss, outputs = self._execute("forward", "batch", list(rows), params, n)
+        return Result(loss, [], list(outputs))
+
     def _retrace(self, variant: _Variant, decision: _Decision, inputs: list, arrays: bool) -> None:
         a, symbol, b, expected = variant.decisions[decision.index]
         what = (
@@ -613,18 +652,20 @@ class Program:
             raise BranchError(f"more than {MAX_VARIANTS} paths through the traced function (at {what})")
         self._variants.append(self._trace(dict(zip(self.inputs, example))))
 
-    def __call__(self, *args, fused: bool = True, **kwargs) -> Result:
+    def __call__(self, *args, fused: bool = True, params=None, **kwargs) -> Result:
         """Loss, gradients (summed over a batch) and outputs for these inputs.
 
         On arrays it runs the batch program (a layer at a time); ``fused=False`` runs
         ``.source`` node by node instead (slower, the same numbers up to rounding).
+        ``params``: the parameters' numbers in ``self.params`` order, read instead of
+        the Values' data (which the program then leaves alone).
         """
-        loss, grads, outputs = self._run("forward_backward", args, kwargs, fused)
+        loss, grads, outputs = self._run("forward_backward", args, kwargs, fused, params)
         return Result(loss, list(grads), list(outputs))
 
-    def forward(self, *args, fused: bool = True, **kwargs) -> Result:
+    def forward(self, *args, fused: bool = True, params=None, **kwargs) -> Result:
         """Loss and outputs only (no backward statements run); ``grads`` is empty."""
-        loss, outputs = self._run("forward", args, kwargs, fused)
+        loss, outputs = self._run("forward", args, kwargs, fused, params)
         return Result(loss, [], list(outputs))
 
     def __repr__(self) -> str:
