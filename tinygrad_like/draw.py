@@ -27,13 +27,19 @@ from typing import Protocol
 import graphviz
 
 from tinygrad_like.graph import topological_order
+from tinygrad_like.ops import TABLE, lookup
 from tinygrad_like.render import Drawing
 from tinygrad_like.value import Value
 
-SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−", "sum": "Σ", "weighted_sum": "Σ w·x + b", "sigmoid": "σ"}
 HIGHLIGHT = "#ffd54f"
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 FLOW = "#d62728"
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    if name == "SYMBOLS":  # each op's symbol, read from the table when asked (ops.Op.mark)
+        return {op.name: op.symbol for op in TABLE.values() if op.symbol}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fmt(x: float, precision: int = 4) -> str:
@@ -302,7 +308,7 @@ def draw_dot(
         params = own_params.get(v, set())
         home(cluster_of.get(v)).node(
             op_id,
-            label=label(esc(SYMBOLS.get(v.op, v.op))),
+            label=label(esc(lookup(v.op).mark)),
             shape="ellipse",
             width="0.3",
             height="0.3",
@@ -335,9 +341,15 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
     Inputs and neurons are circles by layer; each edge carries its weight's label
     and value (and ∂/∂w after backward); each neuron shows its output's label and bias.
 
-    >>> from nn import examples
-    >>> src = draw_network(examples.three_layer(seed=0)).source
-    >>> "w_x1,1" in src and "g(r_3)" in src and src.count("->") == 10
+    Any model with ``neuron_layers()`` (``NeuronLayers``) draws; nn's MLP has it:
+
+    >>> from tinygrad_like import Value
+    >>> class OneNeuron:
+    ...     def neuron_layers(self):
+    ...         w = [Value(0.5, label="w_x1,1"), Value(-1.0, label="w_x2,1")]
+    ...         return [[NeuronView(w, Value(0.1, label="b_1"), name="g(r_1)", activation="sigmoid")]]
+    >>> src = draw_network(OneNeuron()).source
+    >>> "w_x1,1" in src and "g(r_1)" in src and src.count("->") == 2
     True
     """
     layers = neuron_layers(model, "draw_network")

@@ -97,6 +97,11 @@ class Op:
     name_in_programs: str = ""
 
     @property
+    def mark(self) -> str:
+        """What a drawing's op node shows: the symbol (×, σ, Σ w·x + b), else the name (tanh)."""
+        return self.symbol or self.name
+
+    @property
     def ident(self) -> str:
         """The name the compiled programs call this op's function by."""
         return self.name_in_programs or self.name
@@ -255,6 +260,11 @@ def _weighted_sum(*xs):
 
 def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _sum_written(names: list[str]) -> str:
+    """a + b + c; Σ(a) for a sum of one term, which is not the term itself."""
+    return f"Σ({names[0]})" if len(names) == 1 else " + ".join(names)
 
 
 def _sum_code(names: list[str]) -> str:
@@ -439,7 +449,7 @@ _define(
     Op("/", 2, _div, "{0!t}/{1!t}", ("1/{1!t}", "−{0!t}/{1!t}²"), arrays=_div_arrays,
        undefined=lambda a, b: b == 0, symbol="÷", name_in_programs="divide"),
     Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",), symbol="−"),
-    Op("sum", None, _sum, " + ".join, lambda index, names: "1", code=_sum_code,
+    Op("sum", None, _sum, _sum_written, lambda index, names: "1", code=_sum_code,
        grad_code=lambda index, names: "1", symbol="Σ"),
     Op("weighted_sum", None, _weighted_sum, _weighted_sum_written, _weighted_sum_local,
        code=_weighted_sum_code, grad_code=_weighted_sum_local, symbol="Σ w·x + b", split=_split_weighted),
@@ -450,10 +460,10 @@ _define(
     Op("log", 1, _log, "log({0!b})", ("1/{0!t}",), "1/{0!t}", _log_arrays, lambda a: a <= 0, tex=r"\log",
        parser="log", js="(x) => { if (x <= 0) throw new Undefined('log of ' + num(x) + ' is undefined'); "
        "return Math.log(x); }"),
-    Op("tanh", 1, _tanh, "tanh({0!b})", ("1 − tanh²({0!b})",), "tanh′({0!b})", _tanh_arrays, tex=r"\tanh",
-       activation=True, parser="tanh", torch="Tanh", js="Math.tanh"),
     Op("sigmoid", 1, _sigmoid, "σ({0!b})", ("σ({0!b})·(1 − σ({0!b}))",), "σ′({0!b})", _sigmoid_arrays,
        symbol="σ", activation=True, parser="sigmoid", torch="Sigmoid", js="(x) => 1 / (1 + Math.exp(-x))"),
+    Op("tanh", 1, _tanh, "tanh({0!b})", ("1 − tanh²({0!b})",), "tanh′({0!b})", _tanh_arrays, tex=r"\tanh",
+       activation=True, parser="tanh", torch="Tanh", js="Math.tanh"),
     Op("relu", 1, _relu, "relu({0!b})", ("[{0!b} > 0]",), "relu′({0!b})", _relu_arrays, activation=True,
        parser="relu", torch="ReLU", js="(x) => Math.max(0, x)"),
     Op("abs", 1, _abs, "|{0!b}|", ("sign({0!b})",), "sign({0!b})", _abs_arrays, parser="abs", js="Math.abs",
