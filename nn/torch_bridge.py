@@ -25,11 +25,12 @@ def to_torch(model):
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
         if layer.activation != "linear":
-            module = lookup(layer.activation).torch
-            if not module:
+            name = lookup(layer.activation).torch
+            if not name:
                 raise ValueError(
                     f"to_torch: the activation {layer.activation!r} names no torch.nn module "
                     "(give its table entry torch=, e.g. torch='Softplus')"
                 )
-            modules.append(getattr(torch.nn, module)())
+            module = getattr(torch.nn, name)  # the class the table entry names
+            modules.append(module())
     return torch.nn.Sequential(*modules)
