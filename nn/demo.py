@@ -18,7 +18,7 @@ from pathlib import Path
 from nn import data, examples
 from nn.losses import sum_squared_error
 from nn.train import fit
-from tinygrad_like import numerical_grad
+from tinygrad_like import Value, numerical_grad
 from tinygrad_like.check import relative_error
 from tinygrad_like.deltas import delta_table
 from tinygrad_like.derive import derive
@@ -53,8 +53,10 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 1
     )
     for i, (x, t) in enumerate(zip(X, Y), 1):
         mark = sample_mark(i)
+        y = net(x)
+        assert isinstance(y, Value)  # the blog's network has one output neuron
         inputs = f"x1{mark} = {x[0]:g}, x2{mark} = {x[1]:g}"
-        print(f"  sample {i}: {inputs}, t{mark} = {t:g}, y{mark} = {net(x).data:.4f}")
+        print(f"  sample {i}: {inputs}, t{mark} = {t:g}, y{mark} = {y.data:.4f}")
 
     # The blog's derivation over the whole teacher set: one term per sample, folded into Σᵢ.
     w = net.parameter("w_x1,1")

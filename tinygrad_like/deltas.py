@@ -185,8 +185,8 @@ def delta_table(cost: Value) -> DeltaTable:
                         (f"δ{mark}" if one else f"y_{u.j}{mark} − t_{u.j}{mark}") if d is not None else "",
                     )
                 )
-    ends = [r for r in rows if r.error_signal]
-    if ends and all(abs(r.blog_value - r.error_signal) <= 1e-12 * abs(r.error_signal) for r in ends):
+    ends = [(r.blog_value, r.error_signal) for r in rows if r.error_signal]
+    if ends and all(abs(blog - error) <= 1e-12 * abs(error) for blog, error in ends):
         # E = ½ Σ (y − t)²: the output's ∂E/∂y is the error signal itself, one quantity, one name
         rows = [replace(r, blog=r.error_name) if r.error_signal is not None else r for r in rows]
     return DeltaTable(rows, cost_name, net.samples)
