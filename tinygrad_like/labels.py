@@ -29,6 +29,9 @@ MAX_LINES = 40  # lines of one label; beyond, the last shown line is "…"
 _UNSHOWABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+# The same in markup (a page's HTML and SVG), where tab, newline and return are only spacing.
+_UNSAFE_IN_MARKUP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
 _NAMED = {"\t": "\\t", "\r": "\\r"}
 
 
@@ -46,6 +49,17 @@ def visible(text: str) -> str:
     break
     """
     return _UNSHOWABLE.sub(_escape, text)
+
+
+def markup_safe(text: str) -> str:
+    r"""Markup (HTML, SVG) with the characters that would break it, or reverse the text after
+    them, shown as ``visible`` shows them; its spacing (tabs, newlines) stays.
+
+    >>> print(markup_safe("<b>w\x00</b>\n<i>\udc80</i>"))
+    <b>w\x00</b>
+    <i>\udc80</i>
+    """
+    return _UNSAFE_IN_MARKUP.sub(_escape, text)
 
 
 def shortened(text: str, limit: int = MAX_LABEL) -> str:
