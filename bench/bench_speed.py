@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import inspect
+import os
 import random
 import statistics
 import time
@@ -29,7 +29,7 @@ import tracemalloc
 import anchors
 import numpy as np
 
-from nn import MLP, data, fit, hinge_loss, quadratic_cost
+from nn import MLP, SGD, data, fit, hinge_loss, quadratic_cost
 from nn.compiled import batch_gradients, compile_loss
 from tinygrad_like import Value, topological_order, trace
 
@@ -54,14 +54,25 @@ class GCClock:
         gc.callbacks.remove(self)
 
 
+class OwnTime(float):
+    """Seconds a contestant measured itself."""
+
+
 def measure(step, calls: int) -> tuple[float, float]:
-    """(seconds per call, share of them in the garbage collector) for ``calls`` calls of ``step``."""
+    """(seconds per call, share of them in the garbage collector) for ``calls`` calls of ``step``.
+
+    A step that returns an ``OwnTime`` has timed itself (fit: its History's epoch time, without the
+    set-up and the epoch's loss): that number is its time.
+    """
+    own = 0.0
     with GCClock() as clock:
         start = time.perf_counter()
         for _ in range(calls):
-            step()
+            timed = step()
+            if isinstance(timed, OwnTime):
+                own += timed
         seconds = time.perf_counter() - start
-    return seconds / calls, clock.seconds / seconds if seconds else 0.0
+    return (own or seconds) / calls, clock.seconds / seconds if seconds else 0.0
 
 
 def interleaved(steps: dict, rounds: int, target: float = 0.02) -> dict:
@@ -127,102 +138,97 @@ def value_step(model, loss, X, Y, lr):
 
 
 def compiled_step(model, loss, X, Y, lr, l2):
-    """compile_loss + batch_gradients, the update (with the penalty's 2·l2·p) in numpy: a user's own loop."""
+    """compile_loss + batch_gradients, data and parameters in arrays, the update (with the penalty's
+    2·l2·p) in numpy: a user's own loop."""
     program = compile_loss(model, loss)
     rows = range(len(X))
-    if "params" in inspect.signature(batch_gradients).parameters:  # parameters kept in one array
-        theta = np.array([p.data for p in model.parameters()])
-
-        def step():
-            _, grads = batch_gradients(program, loss, X, Y, rows, params=theta)
-            theta[:] -= lr * (grads + 2 * l2 * theta)
-
-        return step
-    params = model.parameters()
+    x, y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    theta = np.array([p.data for p in model.parameters()])
 
     def step():
-        _, grads = batch_gradients(program, loss, X, Y, rows)
-        theta = np.array([p.data for p in params])
-        theta -= lr * (np.asarray(grads) + 2 * l2 * theta)
-        for p, value in zip(params, theta.tolist()):
-            p.data = value
+        _, grads = batch_gradients(program, loss, x, y, rows, params=theta)
+        theta[:] -= lr * (grads + 2 * l2 * theta)
 
     return step
 
 
-def fit_epoch(model, loss, X, Y, lr, batch_size, epochs=1):
-    """fit(..., compiled=True): the wall time of one call, and the epochs' own times from History."""
-    seconds = []
+def fit_step(model, loss, X, Y, lr, l2, batch_size, steps):
+    """fit(..., compiled=True) for one epoch: times itself, by History.seconds, per step. The
+    penalty l2·Σp² enters as SGD's weight decay 2·l2, its gradient, so fit takes the others' steps."""
+    optimizer = SGD(model.parameters(), lr=lr, weight_decay=2 * l2)
 
-    def call():
+    def step():
         history = fit(
-            model, X, Y, loss=loss, lr=lr, epochs=epochs, batch_size=batch_size, progress=False, compiled=True
+            model,
+            X,
+            Y,
+            loss=loss,
+            epochs=1,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            progress=False,
+            compiled=True,
         )
         assert history.compiled, history.note
-        seconds.extend(history.seconds)
+        return OwnTime(history.seconds[0] / steps)
 
-    return call, seconds
+    return step
+
+
+FIT = "fit(compiled=True), History.seconds"
+TORCH = "PyTorch vectorized (float64, 1 thread)"
+MICROGRAD = "micrograd 0.1.0"
 
 
 def training_row(name, sizes, loss, l2, X, Y, lr, batch, rounds, activation, output_activation):
     """One workload: a step of every contestant, and fit's epoch beside the others'."""
     Xb, Yb = [X[i] for i in batch], [Y[i] for i in batch]
     moons = name.startswith("moons")
+    kind = "moons" if moons else "digits"
+
+    def mlp():
+        return MLP(
+            sizes[0], list(sizes[1:]), activation=activation, output_activation=output_activation, seed=1
+        )
+
     steps = {}
-    model = MLP(sizes[0], list(sizes[1:]), activation=activation, output_activation=output_activation, seed=1)
+    model = mlp()
     steps["Value graph"] = value_step(model, with_l2(loss, model, l2), Xb, Yb, lr)
-    model = MLP(sizes[0], list(sizes[1:]), activation=activation, output_activation=output_activation, seed=1)
-    steps["compiled (batch_gradients + numpy SGD)"] = compiled_step(model, loss, Xb, Yb, lr, l2)
+    steps["compiled (batch_gradients + numpy SGD)"] = compiled_step(mlp(), loss, Xb, Yb, lr, l2)
+    # fit: one call trains one epoch over the whole set (moons: one full-batch step)
+    steps_per_epoch = 1 if moons else len(X) // len(batch)
+    steps[FIT] = fit_step(mlp(), loss, X, Y, lr, l2, None if moons else len(batch), steps_per_epoch)
     for anchor, module in (("micrograd", "micrograd"), ("torch", "torch")):
         why = anchors.missing(module)
         if why:
             print(f"  ({why})")
             continue
-        label = "micrograd 0.1.0" if anchor == "micrograd" else "PyTorch vectorized (float64, 1 thread)"
-        steps[label] = getattr(anchors, f"{anchor}_{'moons' if moons else 'digits'}_step")(Xb, Yb)
-    steps["hand-written numpy"] = getattr(anchors, f"numpy_{'moons' if moons else 'digits'}_step")(Xb, Yb)
-    steps["hand-written Python"] = getattr(anchors, f"python_{'moons' if moons else 'digits'}_step")(Xb, Yb)
-    slow = {k: steps.pop(k) for k in ("micrograd 0.1.0",) if k in steps}
+        label = MICROGRAD if anchor == "micrograd" else TORCH
+        steps[label] = getattr(anchors, f"{anchor}_{kind}_step")(Xb, Yb)
+    steps["hand-written numpy"] = getattr(anchors, f"numpy_{kind}_step")(Xb, Yb)
+    steps["hand-written Python"] = getattr(anchors, f"python_{kind}_step")(Xb, Yb)
+    slow = {k: steps.pop(k) for k in (MICROGRAD,) if k in steps}
     result = interleaved(steps, rounds)
     if slow:
         result.update(interleaved(slow, max(3, rounds // 5), target=0))
-
-    # fit: one call trains one epoch over the whole set (moons: one full-batch step per epoch)
-    model = MLP(sizes[0], list(sizes[1:]), activation=activation, output_activation=output_activation, seed=1)
-    epochs = 20 if moons else 1
-    call, seconds = fit_epoch(model, loss, X, Y, lr, None if moons else len(batch), epochs)
-    walls = []
-    for _ in range(max(3, rounds // 3)):
-        start = time.perf_counter()
-        call()
-        walls.append((time.perf_counter() - start) / epochs)
-    steps_per_epoch = 1 if moons else len(X) // len(batch)
-    epoch = statistics.median(seconds)
-    q = statistics.quantiles(seconds, n=4)
-    result["fit(compiled=True), History.seconds"] = (
-        epoch / steps_per_epoch,
-        q[0] / steps_per_epoch,
-        q[2] / steps_per_epoch,
-        0.0,
-    )
     report(name, result, "hand-written numpy", epoch_steps=steps_per_epoch if not moons else 0)
-    if l2:
-        print(f"  (fit minimizes {loss.__name__} without the {l2:g}·Σp² term: fit has no penalty)")
-    wall = ms(statistics.median(walls))
-    print(f"  fit(compiled=True) wall time per epoch, tracing and the epoch's loss included: {wall}")
     return result
 
 
 def gradients_row(rounds):
+    """batch_gradients (data and parameters in arrays) against numpy's forward + backward on moons,
+    and the fixed cost of one call of a compiled program."""
     X, Y = data.moons(100, 0.1, seed=0)
     model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=1)
     loss = hinge_loss
     program = compile_loss(model, loss)
     rows = range(len(X))
+    x, y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    theta = np.array([p.data for p in model.parameters()])
     numpy_gradients, _ = anchors.numpy_moons_gradients(X, Y, l2=0.0)
     result = interleaved(
         {
-            "batch_gradients": lambda: batch_gradients(program, loss, X, Y, rows),
+            "batch_gradients": lambda: batch_gradients(program, loss, x, y, rows, params=theta),
             "hand-written numpy forward + backward": numpy_gradients,
         },
         rounds,
@@ -235,15 +241,21 @@ def gradients_row(rounds):
 
     w = Value(0.5, label="w")
     tiny = trace(lambda x: w * x, [w], x=1.0)
-    one = np.array([1.0])
-    result = interleaved(
-        {"one-node program, batch of one": lambda: tiny(one), "on a float": lambda: tiny(1.0)}, rounds
+    one, rows_of_one, numbers = np.array([1.0]), np.array([[1.0]]), np.array([0.5])
+    fixed = interleaved(
+        {
+            "Program.batch(rows, params)": lambda: tiny.batch(rows_of_one, numbers),
+            "program(array), checked": lambda: tiny(one),
+            "program(float)": lambda: tiny(1.0),
+        },
+        rounds,
     )
     report(
-        "fixed cost of one call of a compiled program (goal ≤ 50 µs)",
-        result,
-        "one-node program, batch of one",
+        "fixed cost of one call of a compiled program: a one-node program (goal ≤ 50 µs)",
+        fixed,
+        "Program.batch(rows, params)",
     )
+    return result, fixed
 
 
 def user_chain(n):
@@ -277,6 +289,7 @@ def chain_row(rounds, n=100_000):
         f"  {t:.2f} µs per node (forward {f:.2f}, backward {b:.2f}; "
         f"runs {min(total) * per:.2f}–{max(total) * per:.2f})   gc {statistics.median(shares):.0%}"
     )
+    return t, statistics.median(shares)
 
 
 def bytes_per_node(build, count) -> float:
@@ -342,15 +355,18 @@ def memory_row():
         print(
             f"  {name:20s} tinygrad_like {ours[name]:6.0f} B   micrograd {theirs[name]:6.0f} B   {share:5.0%}"
         )
+    return {name: (ours[name], theirs[name]) for name in ours}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="measurements of each contestant (median)")
+    parser.add_argument(
+        "--markdown", action="store_true", help="also print the README's performance tables, from this run"
+    )
     args = parser.parse_args()
-    import os
-
-    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.2f} on {os.cpu_count()} cores")
     # The anchors' modules (torch's are many) go to the permanent generation, so that a collection
     # scans what the workload made, as in a process that imported only this library.
     for module in ("torch", "micrograd.nn"):
@@ -358,8 +374,9 @@ def main() -> None:
             __import__(module)
     gc.collect()
     gc.freeze()
+    rows = {}
     X, Y = data.moons(100, 0.1, seed=0)
-    moons = training_row(
+    rows["moons"] = training_row(
         "moons step (2→16→16→1, 100 points, hinge + 1e-4·Σp², SGD)",
         anchors.MOONS,
         hinge_loss,
@@ -373,12 +390,11 @@ def main() -> None:
         "linear",
     )
     why = anchors.missing("sklearn")
-    digits = None
     if why:
         print(f"\ndigits: {why}")
     else:
         X, Y = data.digits("train")
-        digits = training_row(
+        rows["digits"] = training_row(
             "digits mini-batch of 10 (64→16→10 sigmoid, quadratic cost, lr 3.0); epoch = 150 mini-batches",
             anchors.DIGITS,
             quadratic_cost,
@@ -391,24 +407,101 @@ def main() -> None:
             "sigmoid",
             None,
         )
-    gradients_row(args.rounds)
-    chain_row(max(3, args.rounds // 3))
-    memory_row()
-    print("\nratios")
-    for name, result in (("moons", moons), ("digits", digits)):
-        if result is None:
-            continue
-        fit_t = result["fit(compiled=True), History.seconds"][0]
-        line = f"  {name}: fit / numpy {fit_t / result['hand-written numpy'][0]:.2f}"
-        torch_name = "PyTorch vectorized (float64, 1 thread)"
-        if torch_name in result:
-            line += f", PyTorch / fit {result[torch_name][0] / fit_t:.2f}"
-        if "micrograd 0.1.0" in result:
-            line += f", micrograd / Value graph {result['micrograd 0.1.0'][0] / result['Value graph'][0]:.1f}"
-        python = result["Value graph"][0] / result["hand-written Python"][0]
-        line += f", Value graph / hand-written Python {python:.2f}"
-        print(line)
-    print(f"  load average at the end {os.getloadavg()[0]:.2f}")
+    gradients, fixed = gradients_row(args.rounds)
+    chain = chain_row(max(3, args.rounds // 3))
+    memory = memory_row()
+    end_load = os.getloadavg()[0]
+    goals = goal_lines(rows, gradients, fixed, chain, memory)
+    print("\nratios against the issue's goals")
+    for what, goal, measured, met in goals:
+        print(f"  {what:58s} {measured:>16s}   goal {goal:10s} {'met' if met else 'NOT met'}")
+    print(f"  load average at the start {load:.2f}, at the end {end_load:.2f}")
+    if args.markdown:
+        print("\n" + markdown(rows, goals, load, end_load, args.rounds))
+
+
+def goal_lines(rows, gradients, fixed, chain, memory) -> list[tuple[str, str, str, bool]]:
+    """(what, goal, measured, met) for every ratio the issue sets a goal for."""
+    lines = []
+    for name, result in rows.items():
+        fit_t, numpy_t = result[FIT][0], result["hand-written numpy"][0]
+        lines.append(
+            (
+                f"{name}: fit(compiled=True) / hand-written numpy",
+                "≤ 2",
+                f"{fit_t / numpy_t:.2f}×",
+                fit_t / numpy_t <= 2,
+            )
+        )
+        if TORCH in result:
+            r = result[TORCH][0] / fit_t
+            lines.append((f"{name}: PyTorch vectorized / fit(compiled=True)", "≥ 1.3", f"{r:.2f}×", r >= 1.3))
+        if MICROGRAD in result and name == "moons":
+            r = result[MICROGRAD][0] / result["Value graph"][0]
+            lines.append((f"{name}: micrograd / Value graph", "≥ 30", f"{r:.1f}×", r >= 30))
+        r = result["Value graph"][0] / result["hand-written Python"][0]
+        lines.append((f"{name}: Value graph / hand-written Python", "lower", f"{r:.2f}×", True))
+    r = gradients["batch_gradients"][0] / gradients["hand-written numpy forward + backward"][0]
+    lines.append(("moons: batch_gradients / numpy forward + backward", "≤ 1.5", f"{r:.2f}×", r <= 1.5))
+    for name, (t, *_rest) in fixed.items():
+        if name != "program(float)":
+            lines.append((f"fixed cost of one call, {name}", "≤ 50 µs", f"{t * 1e6:.1f} µs", t <= 50e-6))
+    per_node, share = chain
+    lines.append(
+        ("chain of 2·10⁵ nodes in a user loop: µs per node", "≤ 1.5", f"{per_node:.2f} µs", per_node <= 1.5)
+    )
+    lines.append(("chain of 2·10⁵ nodes in a user loop: share in gc", "< 15%", f"{share:.0%}", share < 0.15))
+    for name, (ours, theirs) in (memory or {}).items():
+        lines.append(
+            (
+                f"memory per node, {name}: ours / micrograd's",
+                "≤ 25%",
+                f"{ours:.0f} / {theirs:.0f} B = {ours / theirs:.0%}",
+                ours / theirs <= 0.25,
+            )
+        )
+    return lines
+
+
+def markdown(rows, goals, load, end_load, rounds) -> str:
+    """The README's performance tables: times per step, and the ratios against the goals."""
+    columns = [
+        "Value graph",
+        FIT,
+        "compiled (batch_gradients + numpy SGD)",
+        MICROGRAD,
+        TORCH,
+        "hand-written numpy",
+        "hand-written Python",
+    ]
+    heads = [
+        "Value graph",
+        "`fit(compiled=True)`",
+        "`batch_gradients` + numpy SGD",
+        "micrograd 0.1.0",
+        "PyTorch vectorized",
+        "hand-written numpy",
+        "hand-written Python",
+    ]
+    names = {
+        "moons": "moons step (micrograd's demo, 100 points, full batch)",
+        "digits": "digits mini-batch of 10 (Nielsen's setting)",
+    }
+    out = [f"| workload | {' | '.join(heads)} |", "|---" * (len(heads) + 1) + "|"]
+    for name, result in rows.items():
+        cells = [ms(result[c][0]) if c in result else "not installed" for c in columns]
+        out.append(f"| {names[name]} | {' | '.join(cells)} |")
+        if name == "digits":
+            epoch = [ms(result[c][0] * 150) if c in result else "not installed" for c in columns]
+            out.append(f"| digits epoch (150 mini-batches, 1,500 images) | {' | '.join(epoch)} |")
+    out += ["", "| ratio | goal | measured |", "|---|---|---|"]
+    out += [f"| {what} | {goal} | {measured} |" for what, goal, measured, _ in goals]
+    out.append("")
+    out.append(
+        f"Medians of {rounds} rounds, the contestants of a row interleaved in one process; load average "
+        f"{load:.2f} at the start and {end_load:.2f} at the end, on {os.cpu_count()} cores."
+    )
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -16,12 +16,17 @@ its output ``a2_1``. After ``backward()``, ``neuron.z.grad`` is δ^l_j = ∂C/�
 from __future__ import annotations
 
 import numbers
+import os
 import random
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from nn.module import Module
 from tinygrad_like import Value
 from tinygrad_like.graph import cycle_collector_paused
+
+if TYPE_CHECKING:
+    from tinygrad_like.draw import NeuronView
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
@@ -50,7 +55,18 @@ def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
         raise ValueError(f"expected a list of {nin} inputs, got {type(x).__name__}: {x!r}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{k}") for k, xi in enumerate(x, 1)]
+    labels = _input_labels(nin)
+    return [xi if isinstance(xi, Value) else Value(xi, label=labels[k]) for k, xi in enumerate(x)]
+
+
+_INPUT_LABELS: list[str] = []
+
+
+def _input_labels(n: int) -> list[str]:
+    """x1 … xn, made once: a network's call labels its inputs without new strings each time."""
+    while len(_INPUT_LABELS) < n:
+        _INPUT_LABELS.append(f"x{len(_INPUT_LABELS) + 1}")
+    return _INPUT_LABELS
 
 
 class Neuron(Module):
@@ -90,21 +106,36 @@ class Neuron(Module):
         self.z_label = f"z{layer}_{index}"
         self.a_label = f"a{layer}_{index}"
         self.z: Value | None = None
+        self.a: Value | None = None
 
     @property
     def nin(self) -> int:
         return len(self.w)
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
-        xs = as_inputs(x, len(self.w))
+        return self._fire(as_inputs(x, len(self.w)))
+
+    def _fire(self, xs: list[Value]) -> Value:
+        """The call on inputs that are Values already (a layer passes its own)."""
         z = Value.weighted_sum(self.w, xs, self.b)
         z.label = self.z_label
-        self.z = z
+        self.z = self.a = z
         if self.activation == "linear":
             return z
         a = getattr(z, self.activation)()
         a.label = self.a_label
+        self.a = a
         return a
+
+    def view(self) -> NeuronView:
+        """This neuron as drawings see it (``tinygrad_like.draw.NeuronView``)."""
+        from tinygrad_like.draw import NeuronView
+
+        return NeuronView(self.w, self.b, self.z, self.a, self.a_label, self.activation)
+
+    def neuron_layers(self) -> list[list[NeuronView]]:
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): one layer of one neuron."""
+        return [[self.view()]]
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -143,8 +174,15 @@ class Layer(Module):
         return [n.z for n in self.neurons]
 
     def __call__(self, x: Sequence[float | Value]) -> list[Value]:
-        xs = as_inputs(x, self.neurons[0].nin)
-        return [n(xs) for n in self.neurons]
+        return self._fire(as_inputs(x, self.neurons[0].nin))
+
+    def _fire(self, xs: list[Value]) -> list[Value]:
+        """The call on inputs that are Values already (the network passes its own)."""
+        return [n._fire(xs) for n in self.neurons]
+
+    def neuron_layers(self) -> list[list[NeuronView]]:
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): this layer's neurons."""
+        return [[n.view() for n in self.neurons]]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -223,21 +261,32 @@ class MLP(Module):
         out: list[Value] = as_inputs(x, self.nin)
         with cycle_collector_paused():  # the graph has no cycles: skip the collector's re-scans
             for layer in self.layers:
-                out = layer(out)
+                out = layer._fire(out)
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
-    def save(self, path: str) -> None:
-        """Write the architecture, activations, labels and weights as JSON."""
+    def neuron_layers(self) -> list[list[NeuronView]]:
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): the neurons, layer by layer.
+
+        >>> [[n.name for n in layer] for layer in MLP(2, [2, 1], seed=0).neuron_layers()]
+        [['a2_1', 'a2_2'], ['a3_1']]
+        """
+        return [[n.view() for n in layer.neurons] for layer in self.layers]
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture, activations, and every parameter and label by its ``state_dict``
+        name, as JSON (``nn.saving``)."""
         from nn.saving import save
 
         save(self, path)
 
     @classmethod
-    def load(cls, path: str) -> MLP:
-        """Rebuild a model written by ``save``; a missing, truncated or mismatched file raises."""
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """Rebuild a model written by ``save`` (this version or 0.1.0). A missing file raises
+        ``FileNotFoundError``; a damaged, foreign or mismatched one ``nn.saving.CannotLoad`` (a
+        ``ValueError``): ``cannot load a model from PATH: why``."""
         from nn.saving import load
 
         return load(path)

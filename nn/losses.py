@@ -62,8 +62,9 @@ def _target(v: object, t: object, i: int, name: str) -> float | Value:
 def sum_squared_error(outputs: Outputs, targets: Targets) -> Value:
     r"""The blog's E = ½ Σᵢ Σₙ (yₙ⁽ⁱ⁾ − tₙ⁽ⁱ⁾)², summed over the teacher set.
 
-    Each difference y − t is labelled δ (δ(i) for sample i of several), the
-    blog's error signal, so derivations read like the blog.
+    Each difference y − t is labelled δ (δ_n for output n of several), the blog's
+    error signal, and the result E, so derivations read like the blog; where the
+    graph holds several samples the names are printed with their index, δ⁽ⁱ⁾.
 
     >>> from tinygrad_like import Value
     >>> y = Value(0.8, label="y"); E = sum_squared_error([y], [1.0]); E.backward()
@@ -72,12 +73,18 @@ def sum_squared_error(outputs: Outputs, targets: Targets) -> Value:
     """
     rows = _rows(outputs, targets, "sum_squared_error")
     squares = []
-    for i, (ys, ts) in enumerate(rows, 1):
-        for y, t in zip(ys, ts):
+    for ys, ts in rows:
+        for n, (y, t) in enumerate(zip(ys, ts), 1):
             delta = y - t
-            delta.label = "δ" if len(rows) == 1 else f"δ({i})"
+            delta.label = "δ" if len(ys) == 1 else f"δ_{n}"
             squares.append(delta**2)
-    return 0.5 * Value.sum(squares)
+    return _named(0.5 * Value.sum(squares), "E")
+
+
+def _named(root: Value, name: str) -> Value:
+    """The loss's result, called as the documents call it: the blog's E, Nielsen's C."""
+    root.label = name
+    return root
 
 
 def quadratic_cost(outputs: Outputs, targets: Targets) -> Value:
@@ -89,7 +96,7 @@ def quadratic_cost(outputs: Outputs, targets: Targets) -> Value:
     """
     rows = _rows(outputs, targets, "quadratic_cost")
     squares = [(a - y) ** 2 for ys, ts in rows for a, y in zip(ys, ts)]
-    return (0.5 / len(rows)) * Value.sum(squares)
+    return _named((0.5 / len(rows)) * Value.sum(squares), "C")
 
 
 def hinge_loss(outputs: Outputs, targets: Targets) -> Value:
@@ -106,7 +113,7 @@ def hinge_loss(outputs: Outputs, targets: Targets) -> Value:
             if not isinstance(t, Value) and t not in (-1.0, 1.0):
                 raise ValueError(f"hinge_loss: sample {i} has target {t!r}; targets must be -1 or +1")
             terms.append((1.0 - t * y).relu())
-    return Value.sum(terms) / len(rows)
+    return _named(Value.sum(terms) / len(rows), "C")
 
 
 def binary_cross_entropy(outputs: Outputs, targets: Targets, eps: float = 1e-12) -> Value:
@@ -130,7 +137,7 @@ def binary_cross_entropy(outputs: Outputs, targets: Targets, eps: float = 1e-12)
                     "probabilities in [0, 1] (use a sigmoid output layer)"
                 )
             terms.append(t * (y + eps).log() + (1.0 - t) * (1.0 + eps - y).log())
-    return -Value.sum(terms) / len(rows)
+    return _named(-Value.sum(terms) / len(rows), "C")
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
@@ -163,7 +170,7 @@ def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
         m = max(z.data for z in zs)
         log_total = Value.sum([(z - m).exp() for z in zs]).log()
         terms += [t * (z - m - log_total) for z, t in zip(zs, ts) if isinstance(t, Value) or t != 0.0]
-    return -Value.sum(terms) / len(rows)
+    return _named(-Value.sum(terms) / len(rows), "C")
 
 
 # How each loss combines its samples: the compiler runs one sample's program over a batch and

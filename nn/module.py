@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
@@ -83,18 +84,34 @@ class Module:
         way nothing changes."""
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state]
-        unexpected = [name for name in state if name not in params]
+        unexpected = [str(name) for name in state if name not in params]
         if strict and (missing or unexpected):
             raise KeyError(
-                f"load_state_dict: missing keys: {', '.join(missing) or 'none'}; "
-                f"unexpected keys: {', '.join(unexpected) or 'none'}"
+                f"load_state_dict: missing keys: {_listed(missing)}; unexpected keys: {_listed(unexpected)}"
             )
         updates = {}
-        for name in params.keys() & state.keys():
-            x = state[name]
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-                raise ValueError(f"load_state_dict: {name} is {x!r}, not a finite number")
-            updates[name] = float(x)
+        for name in params:
+            if name in state:
+                updates[name] = _finite(state[name], name)
         for name, x in updates.items():
             params[name].data = x
         return LoadResult(missing, unexpected)
+
+
+def _listed(names: list[str], most: int = 10) -> str:
+    """``a, b, c``; a long list is cut after ``most`` names and says how many there are."""
+    shown = ", ".join(names[:most]) or "none"
+    return shown if len(names) <= most else f"{shown}, … ({len(names):,} in all)"
+
+
+def _finite(x: object, name: str) -> float:
+    """``x`` as a float, or ``ValueError`` naming the parameter (a bool, a string, NaN, ±inf, or an
+    int too large for a float are refused)."""
+    if not isinstance(x, bool) and isinstance(x, (int, float)):
+        try:
+            number = float(x)
+        except OverflowError:
+            number = math.inf
+        if math.isfinite(number):
+            return number
+    raise ValueError(f"load_state_dict: {name} is {reprlib.repr(x)}, not a finite number")

@@ -89,14 +89,18 @@ def _progress(iterable, enabled: bool, total: int):
     return tqdm(iterable, total=total, desc="epochs", unit="epoch", file=sys.stderr, leave=True)
 
 
-def _compile(model, loss, X, Y, compiled):
-    """The compiled program, or None and the reason (a warning too when compiled=True was asked)."""
-    from nn.compiled import CannotCompile, compile_loss
+def _compile(model, loss, X, Y, compiled, optimizer):
+    """The compiled program (traced once per model and loss, then kept), or None and the reason
+    (a warning too when compiled=True was asked)."""
+    from nn.compiled import ArrayTraining, CannotCompile, compiled_loss
 
     try:
         import numpy  # noqa: F401  (batches run on numpy arrays)
 
-        return compile_loss(model, loss, [*X[0], *_target_row(Y[0])]), ""
+        why = ArrayTraining.fits(model, optimizer)
+        if why:
+            raise CannotCompile(why)
+        return compiled_loss(model, loss, [*X[0], *_target_row(Y[0])]), ""
     except (CannotCompile, ImportError, TypeError) as exc:
         note = f"trained on the Value graph: cannot compile ({exc})"
         if compiled:
@@ -125,19 +129,15 @@ def _verify(program, model, loss, X, Y, batch):
     return program, ""
 
 
-def _evaluate_compiled(program, model, X, Y, loss, metric):
-    from nn.compiled import columns
-
-    result = program.forward(*columns(X, Y, range(len(X))))
-    total = float(result.loss.sum())
-    value = total / len(X) if getattr(loss, "reduction", None) == "mean" else total
+def _evaluate_compiled(training, model, X, Y, loss, metric):
+    """The epoch's loss (and metric) from the parameters' arrays; a metric function of our own
+    reads the Values, so they are brought up to date first."""
+    value, rows = training.evaluate()
     if metric is None:
         return value, None
     if metric is accuracy:
-        import numpy as np
-
-        rows = np.stack([np.broadcast_to(o, (len(X),)) for o in result.outputs], axis=1).tolist()
-        return value, accuracy_of_numbers(rows, Y)
+        return value, accuracy_of_numbers(rows.tolist(), Y)
+    training.to_values()
     return value, evaluate(model, X, Y, loss, metric)[1]
 
 
@@ -210,38 +210,52 @@ def fit(
     n = len(X)
     size = n if batch_size is None else batch_size
     history = History()
-    program = None
+    program = training = None
     if compiled is not False:
-        program, history.note = _compile(model, loss, X, Y, compiled)
+        program, history.note = _compile(model, loss, X, Y, compiled, optimizer)
+    if program is not None:
+        if compiled is None:  # check the first batch against the Value graph before any step
+            order = list(range(n))
+            if shuffle and size < n:  # the first epoch's first batch: shuffled by a copy of rng
+                probe = random.Random()
+                probe.setstate(rng.getstate())
+                probe.shuffle(order)
+            program, history.note = _verify(program, model, loss, X, Y, order[:size])
+    if program is not None:
+        from nn.compiled import ArrayTraining
+
+        # While it trains, the parameters live in one array; the Values are written when fit
+        # returns (also on an error or an interrupt) and before a metric function reads them.
+        training = ArrayTraining(program, model, loss, X, Y, optimizer)
     bar = _progress(range(epochs), progress, epochs)
-    for epoch in bar:
-        start = time.perf_counter()
-        order = list(range(n))
-        if shuffle and size < n:
-            rng.shuffle(order)
-        for first in range(0, n, size):
-            batch = order[first : first + size]
-            if program is not None and compiled is None and epoch == 0 and first == 0:
-                program, history.note = _verify(program, model, loss, X, Y, batch)
-            if program is not None:
-                _, grads = batch_gradients(program, loss, X, Y, batch)
-                for p, g in zip(model.parameters(), grads):
-                    p.grad = g
-            else:
+    try:
+        for _ in bar:
+            start = time.perf_counter()
+            order = list(range(n))
+            if shuffle and size < n:
+                rng.shuffle(order)
+            for first in range(0, n, size):
+                batch = order[first : first + size]
+                if training is not None:
+                    training.step(None if size >= n else batch)
+                    continue
                 value = loss([model(X[i]) for i in batch], [Y[i] for i in batch])
                 optimizer.zero_grad()
                 value.backward()
-            optimizer.step()
-        history.seconds.append(time.perf_counter() - start)
-        if program is not None:
-            epoch_loss, epoch_metric = _evaluate_compiled(program, model, X, Y, loss, metric)
-        else:
-            epoch_loss, epoch_metric = evaluate(model, X, Y, loss, metric)
-        history.loss.append(epoch_loss)
-        if epoch_metric is not None:
-            history.accuracy.append(epoch_metric)
-        if progress:
-            postfix = {"loss": f"{epoch_loss:.4f}", **({"acc": f"{epoch_metric:.3f}"} if metric else {})}
-            bar.set_postfix(postfix, refresh=False)  # shown at the bar's own pace, not on every epoch
+                optimizer.step()
+            history.seconds.append(time.perf_counter() - start)
+            if training is not None:
+                epoch_loss, epoch_metric = _evaluate_compiled(training, model, X, Y, loss, metric)
+            else:
+                epoch_loss, epoch_metric = evaluate(model, X, Y, loss, metric)
+            history.loss.append(epoch_loss)
+            if epoch_metric is not None:
+                history.accuracy.append(epoch_metric)
+            if progress:
+                postfix = {"loss": f"{epoch_loss:.4f}", **({"acc": f"{epoch_metric:.3f}"} if metric else {})}
+                bar.set_postfix(postfix, refresh=False)  # shown at the bar's own pace, not on every epoch
+    finally:
+        if training is not None:
+            training.to_values()
     history.compiled = program is not None
     return history

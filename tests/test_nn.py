@@ -272,9 +272,9 @@ def test_load_refuses_missing_truncated_and_mismatched_files(tmp_path):
     with pytest.raises(ValueError, match="not complete JSON"):
         MLP.load(str(tmp_path / "cut.json"))
     state = json.loads(text)
-    state["layers"][0][0]["w"].append(0.5)
+    state["state_dict"]["layers.0.neurons.0.w.2"] = 0.5
     (tmp_path / "bad.json").write_text(json.dumps(state))
-    with pytest.raises(ValueError, match="neuron 1 of layer 2 has 3 weights, expected 2"):
+    with pytest.raises(ValueError, match="missing keys: none; unexpected keys: layers.0.neurons.0.w.2$"):
         MLP.load(str(tmp_path / "bad.json"))
     (tmp_path / "other.json").write_text(json.dumps({"hello": 1}))
     with pytest.raises(ValueError, match="not a saved model"):

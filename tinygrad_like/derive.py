@@ -24,10 +24,11 @@ instead: ∂root/∂v = Σ over v's parents p of ∂root/∂p · ∂p/∂v, node
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.notation import node_names, to_tex
+from tinygrad_like.notation import _closing, named, number, to_tex
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -79,29 +80,24 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _terms(s: Sum) -> list[str]:
-    """The texts of a sum's terms; a term that is only a sum is spliced in: a + (b + c) → a + b + c."""
-    texts = []
-    for term in s.terms:
-        inner = [f for f in term if isinstance(f, Sum)]
-        plain = [p for f in term if isinstance(f, Factor) for p in _split(f.text)]
-        if len(inner) == 1 and all(_number(p) == 1 for p in plain):
-            texts += _terms(inner[0])
-        else:
-            texts.append(_text(term))
-    return texts
+_SAMPLE = re.compile(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
+_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
-def _sum_text(s: Sum) -> str:
-    return "(" + " + ".join(_terms(s)).replace("+ −", "− ") + ")"
-
-
-def _text(factors: list[Factor | Sum]) -> str:
-    """A product as text: numbers folded into one constant, 1s dropped, sums last (as the blog does)."""
-    constant, words, sums = 1.0, [], []
+def _product(factors: list[Factor | Sum]) -> tuple[float, list[str]]:
+    """A product as its constant and the texts of its other factors: words, then sums, a Σᵢ last."""
+    constant = 1.0
+    words: list[str] = []
+    sums: list[str] = []
+    sigma: list[str] = []
     for f in factors:
         if isinstance(f, Sum):
-            sums.append(_sum_text(f))
+            c, text, folded = _sum(f)
+            constant *= c
+            (sigma if folded else sums).append(text)
+            continue
+        if _number(f.text) is not None:  # a constant factor: its exact value, not its rounded text
+            constant *= f.value
             continue
         for part in _split(f.text):
             number = _number(part)
@@ -109,12 +105,79 @@ def _text(factors: list[Factor | Sum]) -> str:
                 words.append(part)
             else:
                 constant *= number
+    if len(sigma) > 1:  # Σᵢ reaches to the end of the product: only the last may go bare
+        sums += [f"({t})" for t in sigma[:-1]]
+        sigma = sigma[-1:]
+    return constant, [*words, *sums, *sigma]
+
+
+def _join(constant: float, parts: list[str]) -> str:
+    """A product as text: the constant first (1 dropped, −1 as a sign), then the factors."""
     if constant == 0:
         return "0"
-    if constant != 1 or not (words or sums):
-        words.insert(0, f"{constant:g}" if constant != -1 or not (words or sums) else "−")
-    text = "·".join([*words, *sums])
-    return text.replace("−·", "−").replace("-", "−")
+    if constant != 1 or not parts:
+        parts = [f"{constant:g}" if constant != -1 or not parts else "−", *parts]
+    return "·".join(parts).replace("−·", "−").replace("-", "−")
+
+
+def _terms(s: Sum) -> list[tuple[float, list[str]]]:
+    """A sum's terms as (constant, factors); a term that is only a sum is spliced in: a + (b + c)."""
+    out = []
+    for term in s.terms:
+        inner = [f for f in term if isinstance(f, Sum)]
+        plain = [p for f in term if isinstance(f, Factor) for p in _split(f.text)]
+        if len(inner) == 1 and all(_number(p) == 1 for p in plain):
+            out += _terms(inner[0])
+        else:
+            out.append(_product(term))
+    return out
+
+
+def _sum(s: Sum) -> tuple[float, str, bool]:
+    """A sum as (its common constant, its text, whether it is a Σ over the samples).
+
+    Terms that differ only in their sample index ⁽¹⁾, ⁽²⁾, … are folded into one
+    Σᵢ with ⁽ⁱ⁾, as the blog writes them; a constant every term has is put in front,
+    so ½·Σ 2·… cancels to Σ ….
+    """
+    terms = _terms(s)
+    folded = _fold_samples(terms)
+    if folded is not None:
+        terms = folded
+    common = terms[0][0]
+    if common in (0, 1, -1) or any(c != common for c, _ in terms):
+        common = 1.0
+    texts = [_join(c / common, parts) for c, parts in terms]
+    body = " + ".join(texts).replace("+ −", "− ")
+    if folded is not None:
+        return common, "Σᵢ " + (f"({body})" if len(texts) > 1 else body), True
+    return common, f"({body})", False
+
+
+def _fold_samples(terms: list[tuple[float, list[str]]]) -> list[tuple[float, list[str]]] | None:
+    """The terms with the samples folded: each a template in ⁽ⁱ⁾ met once for every sample 1…M."""
+    templates: dict[tuple[float, str], list[int]] = {}
+    for constant, parts in terms:
+        text = "·".join(parts)
+        marks = set(_SAMPLE.findall(text))
+        if len(marks) != 1:
+            return None
+        key = (constant, _SAMPLE.sub("⁽ⁱ⁾", text))
+        templates.setdefault(key, []).append(int(marks.pop().translate(_DIGITS)))
+    every = max(i for found in templates.values() for i in found)
+    if every < 2 or any(sorted(found) != list(range(1, every + 1)) for found in templates.values()):
+        return None
+    return [(c, _split(text)) for c, text in templates]
+
+
+def _text(factors: list[Factor | Sum]) -> str:
+    """A product as text: numbers folded into one constant, 1s dropped, sums last (as the blog does)."""
+    constant, parts = _product(factors)
+    if constant == 1 and len(parts) == 1 and len(factors) == 1 and isinstance(factors[0], Sum):
+        text = parts[0]
+        if text.startswith("(") and _closing(text, 0) == len(text) - 1:
+            return text[1:-1]  # a lone sum needs no parentheses
+    return _join(constant, parts)
 
 
 @dataclass
@@ -152,7 +215,7 @@ class Derivation:
 
     def __str__(self) -> str:
         head = f"{self._lhs()} = {self.expression}"
-        out = [head, f"{' ' * (len(self._lhs()) + 1)}= {self.value:.10g}"]
+        out = [head, f"{' ' * (len(self._lhs()) + 1)}= {number(self.value, '.10g')}"]
         if self.note:
             out.insert(0, self.note)
         return "\n".join([*out, *self.lines])
@@ -164,7 +227,7 @@ class Derivation:
         """LaTeX for ∂root/∂wrt = expression = value (math mode, without the $)."""
         root, wrt = to_tex(self.names[self.root]), to_tex(self.names[self.wrt])
         body = to_tex(self.expression) if self.form == "paths" else self.expression_tex()
-        return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {self.value:.6g}"
+        return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {number(self.value)}"
 
     def expression_tex(self) -> str:
         return r"\delta_{" + to_tex(self.names[self.wrt]) + "}"
@@ -184,19 +247,39 @@ def _factor(node: Value, index: int, names: dict[Value, str], prime: str | None)
 
 
 def derive(
-    root: Value, wrt: Value, *, prime: str | None = None, max_paths: int = 256, max_factors: int = 400
+    root: Value,
+    wrt: Value,
+    *,
+    notation: str | None = None,
+    prime: str | None = None,
+    max_paths: int = 256,
+    max_factors: int = 400,
 ) -> Derivation:
     r"""The chain-rule expression for ∂root/∂wrt, built from the graph's local derivatives.
 
-    ``prime="g"`` writes every activation's derivative as the blog does, g′(r);
-    by default each is named after its function (σ′(r), tanh′(r)).
+    ``notation="blog"`` speaks the blog's language: r, g(r), g′(r), y, t, δ = y − t,
+    E; ``notation="nielsen"`` Nielsen's: w^l_jk, b^l_j, z^l_j, a^l_j, σ′, y, C. The
+    default follows the labels (the blog's networks in ``nn.examples`` → blog,
+    other networks → Nielsen, plain expressions as labelled). Where the graph holds
+    several samples (model calls), per-sample names carry their index, r_5⁽²⁾, and
+    terms that differ only in the sample are folded into one Σᵢ with ⁽ⁱ⁾.
+    ``prime="g"`` writes every activation's derivative as g′(r) (the blog's default);
+    else each is named after its function (σ′(r), tanh′(r)).
     Beyond ``max_paths`` paths or ``max_factors`` factors it falls back to the
     backpropagation form (δ recursion) instead of expanding anything.
+
+    >>> from nn import examples, data, sum_squared_error
+    >>> net = examples.two_layer(seed=0); X, T = data.xor()
+    >>> E = sum_squared_error([net(x) for x in X], T)
+    >>> print(derive(E, net.parameter("ŵ_1")).expression)
+    Σᵢ δ⁽ⁱ⁾·g′(r̂⁽ⁱ⁾)·g(r_1⁽ⁱ⁾)
     """
     if not isinstance(root, Value) or not isinstance(wrt, Value):
         raise TypeError("derive(root, wrt) needs two Values")
     order = topological_order(root)
-    names = node_names(order)
+    names, spoken = named(order, notation)
+    if prime is None and spoken == "blog":
+        prime = "g"
     position = {v: i for i, v in enumerate(order)}
 
     # Nodes on some path root → wrt, and how many paths leave each (multi-edges count apart).
@@ -235,8 +318,6 @@ def derive(
             raise TooLarge
         factors = _expand(root, wrt, count, ipdom, names, prime, [max_factors])
         expression, value = _text(factors), _value(factors)
-        if len(factors) == 1 and isinstance(factors[0], Sum):
-            expression = expression[1:-1]  # a lone sum needs no parentheses
         paths = _enumerate_paths(root, wrt, count)
         return Derivation(root, wrt, expression, value, paths_total, "paths", names, _paths=paths)
     except TooLarge:

@@ -89,25 +89,28 @@ def topological_order(root: Value) -> list[Value]:
     ['a', 'b', 'c', '']
     """
     order: list[Value] = []
-    visited = {root}
-    on_path = {root}  # the nodes on the stack: meeting one again is a cycle
+    # One dict lookup per edge: absent (not met yet), False (on the stack: meeting it again is a
+    # cycle) or True (done, in the order).
+    state: dict[Value, bool] = {root: False}
+    seen = state.get
     # Each stack entry is a node and an iterator over the children still to visit.
     stack = [(root, iter(root.children))]
     while stack:
         node, children = stack[-1]
         for child in children:
-            if child not in visited:
-                visited.add(child)
+            done = seen(child)
+            if done is None:
                 if child.children:
-                    on_path.add(child)
+                    state[child] = False
                     stack.append((child, iter(child.children)))
                     break
+                state[child] = True
                 order.append(child)  # a leaf is done at once: no need to stack it
-            elif child in on_path:
+            elif done is False:
                 raise _cycle_error([v for v, _ in stack], child)
         else:
             stack.pop()
-            on_path.discard(node)
+            state[node] = True
             order.append(node)
     return order
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from tinygrad_like.notation import number
+from tinygrad_like.draw import neuron_layers
+from tinygrad_like.notation import is_constant, number
 from tinygrad_like.page import page_html
 
 if TYPE_CHECKING:
@@ -35,9 +36,10 @@ def _pass_grads(explanation) -> dict:
     return grads
 
 
-def _answer(what: str, value: float, rule: str, numbers: str) -> dict:
-    """A number a frame reveals, as a question for the practice page (plain text, not HTML)."""
-    return {"what": what, "value": value, "rule": rule, "numbers": numbers}
+def _answer(what: str, value: float, rule: str, numbers: str, given: str = "") -> dict:
+    """A number a frame reveals, as a question for the practice page (plain text, not HTML);
+    ``given``: the forward values the question needs that the drawing does not show."""
+    return {"what": what, "value": value, "rule": rule, "numbers": numbers, "given": given}
 
 
 def neuron_page(explanation, *, model=None, sample: str = "") -> str:
@@ -49,23 +51,19 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     """What ``page_html`` takes for the neuron-level page. Each frame also carries ``answer``: the
     numbers it reveals as questions (plain text ``what``, ``value``, ``rule``, ``numbers``), for the
     practice page."""
-    layers = getattr(model, "layers", None)
-    if not layers:
+    if model is None:
         raise ValueError(
             "to_html(level='neuron') draws an nn model's neurons: pass model=the nn model (an MLP)"
         )
+    layers = neuron_layers(model, "to_html(level='neuron')")
     grads, names, e = _pass_grads(explanation), explanation.names, html.escape
-    neurons = [n for layer in layers for n in layer.neurons]
+    neurons = [n for layer in layers for n in layer]
     if any(n.z is None or n.z not in grads for n in neurons):
         raise ValueError("to_html(level='neuron'): the loss was not computed by this model's last call")
-    out_of = {
-        v.children[0]: v for v in grads if len(v.children) == 1 and v.children[0] in {n.z for n in neurons}
-    }
     number_of = {n: k for k, n in enumerate(neurons, 1)}
-    nin = len(layers[0].neurons[0].w)
-    columns = [[f"x{k}" for k in range(1, nin + 1)]] + [
-        [f"f{number_of[n]}" for n in layer.neurons] for layer in layers
-    ]
+    nin = len(layers[0][0].weights)
+    columns = [[f"x{k}" for k in range(1, nin + 1)]]
+    columns += [[f"f{number_of[n]}" for n in layer] for layer in layers]
     columns.append(["loss"])
     tallest = max(len(c) for c in columns)
     boxes, centre = {}, {}
@@ -76,7 +74,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
             boxes[nid] = (cx - R, cy - R, 2 * R, 2 * R + 22)
 
     def a_of(n):
-        return out_of.get(n.z, n.z)
+        return n.a if n.a is not None and n.a in grads else n.z
 
     def g_prime(n):
         a = a_of(n)
@@ -85,13 +83,25 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     def delta(n):  # the blog's δ_j = ∂E/∂g(r_j)
         return grads[a_of(n)]
 
+    def forward(n):  # what the forward pass gave neuron f_j, for a practice question
+        j = number_of[n]
+        return f"r_{j} = {number(n.z.data, '.6g')}, g(r_{j}) = {number(a_of(n).data, '.6g')}"
+
+    def target(n):  # t of E = ½(y − t)², when the loss subtracts a number from the output
+        found = [
+            v.children[1]
+            for v in grads
+            if v.op == "-" and v.children[0] is a_of(n) and is_constant(v.children[1])
+        ]
+        return f", t = {number(found[0].data, '.6g')}" if found else ""
+
     parts, labels = [], []
     inputs_of: dict[str, list[tuple[str, Value]]] = {}
     for li, layer in enumerate(layers):
         previous = columns[li]
-        for n in layer.neurons:
+        for n in layer:
             nid = f"f{number_of[n]}"
-            for k, w in enumerate(n.w):
+            for k, w in enumerate(n.weights):
                 wid = f"w-{previous[k]}-{nid}"
                 inputs_of.setdefault(nid, []).append((previous[k], w))
                 (x0, y0), (x1, y1) = centre[previous[k]], centre[nid]
@@ -142,7 +152,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     )
 
     steps = []
-    output = layers[-1].neurons
+    output = layers[-1]
     ys = ", ".join(names[a_of(n)] for n in output)
     steps.append(
         {
@@ -165,22 +175,24 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                     delta(n),
                     "the error signal δ = ∂E/∂y; for E = ½(y − t)² it is y − t",
                     f"{names[a_of(n)]} = {number(a_of(n).data)} and the sample's target t",
+                    f"{names[a_of(n)]} = {number(a_of(n).data, '.6g')}{target(n)}",
                 )
                 for n in output
             ],
         }
     )
     for li in range(len(layers) - 1, -1, -1):
-        for n in layers[li].neurons:
+        for n in layers[li]:
             nid, j = f"f{number_of[n]}", number_of[n]
             if li == len(layers) - 1:
                 equation = f"<p class='rule'>δ_{j} = δ = <b>{number(delta(n))}</b></p>"
                 rule, numbers = f"the output neuron's δ_{j} is the error signal: δ_{j} = δ", number(delta(n))
+                given = f"δ = {number(delta(n), '.6g')} (the error signal)"
                 source, edges = ["loss"], [f"e-{nid}-loss"]
             else:
-                nxt = layers[li + 1].neurons
-                k_index = layers[li].neurons.index(n)
-                terms = [(m, m.w[k_index]) for m in nxt]
+                nxt = layers[li + 1]
+                k_index = layers[li].index(n)
+                terms = [(m, m.weights[k_index]) for m in nxt]
                 text = " + ".join(f"δ_{number_of[m]}·g′(r_{number_of[m]})·{e(w.label)}" for m, w in terms)
                 nums = " + ".join(
                     f"{number(delta(m), '.4g')}·{number(g_prime(m), '.4g')}·{number(w.data, '.4g')}"
@@ -190,6 +202,11 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                 plain = (f"δ_{number_of[m]}·g′(r_{number_of[m]})·{w.label}" for m, w in terms)
                 rule = f"δ_{j} = " + " + ".join(plain)
                 numbers = nums
+                given = "; ".join(
+                    f"{forward(m)}, δ_{number_of[m]} = {number(delta(m), '.6g')}, "
+                    f"{w.label} = {number(w.data, '.6g')}"
+                    for m, w in terms
+                )
                 source = [f"f{number_of[m]}" for m in nxt]
                 edges = [f"w-{nid}-f{number_of[m]}" for m in nxt]
             steps.append(
@@ -202,11 +219,11 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                     "title": f"δ of f{j}, from the layer after it",
                     "equation": equation + f"<p class='muted'>Nielsen's δ = g′(r_{j})·δ_{j} = "
                     f"{number(grads[n.z])} (z.grad).</p>",
-                    "answer": [_answer(f"δ_{j}", delta(n), rule, numbers)],
+                    "answer": [_answer(f"δ_{j}", delta(n), rule, numbers, given)],
                 }
             )
     for li in range(len(layers) - 1, -1, -1):
-        for n in layers[li].neurons:
+        for n in layers[li]:
             nid, j = f"f{number_of[n]}", number_of[n]
             for src, w in inputs_of[nid]:
                 is_input = src.startswith("x")
@@ -237,6 +254,8 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                                 f"∂{root}/∂{w.label} = {a_name}·g′(r_{j})·δ_{j}",
                                 f"{number(a_value, '.6g')} × {number(g_prime(n), '.6g')} × "
                                 f"{number(delta(n), '.6g')}",
+                                f"{a_name} = {number(a_value, '.6g')}, {forward(n)}, "
+                                f"δ_{j} = {number(delta(n), '.6g')}",
                             )
                         ],
                     }

@@ -13,6 +13,12 @@ constant's is unique: a label used twice becomes ``x1#2`` the second time.
 '1 - \\tanh^{2}(n)'
 >>> to_tex("σ′(r_5)·w_3,5")
 "\\sigma'(r_{5}) \\cdot w_{3,5}"
+>>> to_tex("δ⁽¹⁾^2 + z³₁⁽²⁾^2")
+'\\delta^{(1)}{}^{2} + {z^{3}_{1}}^{(2)}{}^{2}'
+
+Where a graph is a layered network (``tinygrad_like.layered``) the nodes can be
+named in either document's notation (``notation="blog"`` or ``"nielsen"``), and
+where it holds several samples each per-sample name carries its index: r_5⁽ⁱ⁾.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ class _Names(string.Formatter):
         if conversion == "b":
             return value
         if conversion == "t":
-            atomic = re.fullmatch(r"[\w.,′̂]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
+            atomic = re.fullmatch(r"[\w.,′̂⁽⁾]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
             return value if atomic and not value.startswith("-") else f"({value})"
         return f"({value})" if _top_level(value, "+−") and " " in value else value
 
@@ -73,8 +79,103 @@ def fill_names(text: str, *names: str) -> str:
     return _NAMES.format(text, *names)
 
 
-def node_names(order: list[Value]) -> dict[Value, str]:
+NOTATIONS = ("blog", "nielsen")
+_SUPER = dict(zip("0123456789+−-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁱⁿ"))
+_SUB = dict(zip("0123456789+−-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"))
+_FROM_SUPER = {v: k for k, v in _SUPER.items() if k not in "−"}
+
+
+def indexed(letter: str, upper: str, lower: str) -> str:
+    """``letter`` with a superscript and a subscript, as terminal text: Unicode where every
+    character of the indices has a Unicode form, else the plain form.
+
+    >>> indexed("z", "3", "1"), indexed("w", "3", "1,2"), indexed("x", "", "2"), indexed("b", "12", "1")
+    ('z³₁', 'w3_1,2', 'x₂', 'b¹²₁')
+    """
+    if all(c in _SUPER for c in upper) and all(c in _SUB for c in lower):
+        return letter + "".join(_SUPER[c] for c in upper) + "".join(_SUB[c] for c in lower)
+    return f"{letter}{upper}_{lower}" if lower else f"{letter}^{upper}"
+
+
+def sample_mark(s: int | str) -> str:
+    """The sample index as the blog writes it, a superscript (i): ``sample_mark(3)`` is ``⁽³⁾``."""
+    return "⁽" + "".join(_SUPER[c] for c in str(s)) + "⁾"
+
+
+def with_sample(name: str, s: int | str) -> str:
+    """A per-sample node's name with its sample index; inside a function's parentheses for g(r).
+
+    >>> with_sample("r_5", 2), with_sample("g(r_1)", "i"), with_sample("z³₁", 1)
+    ('r_5⁽²⁾', 'g(r_1⁽ⁱ⁾)', 'z³₁⁽¹⁾')
+    """
+    call = re.fullmatch(r"(\w+)\((.+)\)", name)
+    if call and _closing(name, len(call.group(1))) == len(name) - 1:
+        return f"{call.group(1)}({call.group(2)}{sample_mark(s)})"
+    return name + sample_mark(s)
+
+
+def resolve_notation(notation: str | None, network) -> str:
+    """The notation to speak: the one asked for, else the labels' own (the blog's networks in
+    ``nn.examples`` are labelled r, g(r); every other network is Nielsen's), else none ("")."""
+    if notation is not None:
+        if notation not in NOTATIONS:
+            raise ValueError(
+                f"notation must be one of {', '.join(map(repr, NOTATIONS))} or None, got {notation!r}"
+            )
+        return notation
+    if network is None:
+        return ""
+    return "blog" if _blog_labelled(network) else "nielsen"
+
+
+def _blog_labelled(network) -> bool:
+    return any(z.label.startswith("r") for u in network.units for z in u.z.values())
+
+
+def _role_name(role: tuple[str, int, int, int], network, notation: str) -> str:
+    """A network node's name in a notation, from its place in the network (kind, l, j, k)."""
+    kind, l, j, k = role
+    if notation == "nielsen":
+        if kind == "x":
+            return indexed("x", "", str(j))
+        lower = f"{j},{k}" if kind == "w" else str(j)
+        return indexed(kind, str(l), lower)
+    # the blog numbers neurons 1, 2, … across the layers, the inputs x1, x2, …
+    sizes = network.sizes
+
+    def number(layer: int, index: int) -> int:
+        return sum(sizes[1 : layer - 1]) + index
+
+    g = number(l, j)
+    if kind == "x":
+        return f"x{j}"
+    if kind == "w":
+        return f"w_x{k},{g}" if l == 2 else f"w_{number(l - 1, k)},{g}"
+    if kind == "a":
+        if l == network.L:
+            return "y" if sizes[-1] == 1 else f"y_{j}"
+        return f"g(r_{g})"
+    return f"{'r' if kind == 'z' else kind}_{g}"
+
+
+def named(order: list[Value], notation: str | None = None) -> tuple[dict[Value, str], str]:
+    """``node_names`` and the notation they are in ("blog", "nielsen", or "" for the labels as they are)."""
+    from tinygrad_like.layered import network_or_none  # layered reads ops, which imports this module
+
+    network = network_or_none(order)
+    spoken = resolve_notation(notation, network)
+    return _names(order, network, spoken), spoken
+
+
+def node_names(order: list[Value], notation: str | None = None) -> dict[Value, str]:
     """A display name for every node of a graph (``order`` is children-first).
+
+    Where the graph is a layered network (``tinygrad_like.layered``), ``notation``
+    names its nodes as a document does: ``"nielsen"`` w^l_jk, b^l_j, z^l_j, a^l_j,
+    x_k, the target y_j and the cost C; ``"blog"`` the blog's w_x1,1 … w_4,5, r_j,
+    g(r_j), y, the target t, δ = y − t and the error E. ``None`` follows the labels.
+    Where it holds several samples (model calls), every per-sample node carries its
+    sample's index: ``r_5⁽²⁾``.
 
     >>> from tinygrad_like import Value, topological_order
     >>> x, w = Value(2.0, label="x"), Value(3.0, label="w")
@@ -82,15 +183,42 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     >>> [node_names(topological_order(y))[v] for v in topological_order(y)]
     ['x', 'w', 'x·w', '1', 'x·w + 1', 'tanh(x·w + 1)']
     """
+    return named(order, notation)[0]
+
+
+def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
+    relabel = network is not None and (
+        spoken == "nielsen" or (spoken == "blog" and not _blog_labelled(network))
+    )
+    several = network is not None and network.samples > 1
+    root = order[-1] if order else None
     names: dict[Value, str] = {}
     generated: set[Value] = set()
     taken: dict[str, int] = {}  # how many nodes are already called by each name
     for i, v in enumerate(order):
-        if v.label:
-            name = v.label
+        label = v.label
+        if network is not None and spoken:
+            if relabel and v in network.role:
+                label = _role_name(network.role[v], network, spoken)
+            elif v in network.targets:
+                _s, j = network.targets[v]
+                one = network.sizes[-1] == 1
+                label = indexed("y", "", str(j)) if spoken == "nielsen" else ("t" if one else f"t_{j}")
+            elif v in network.differences:
+                _s, j = network.differences[v]
+                if spoken == "nielsen":
+                    label = ""  # δ is ∂C/∂z in Nielsen's notes: a^L_j − y_j is written out
+                else:  # the blog's error signal δ = y − t; with several outputs y_n − t_n written out
+                    label = "δ" if network.sizes[-1] == 1 else ""  # (δ_j is the blog's ∂E/∂g(r_j))
+            elif v is root and not v.label and v not in network.sample_of:
+                label = "C" if spoken == "nielsen" else "E"
+            if label and several and v in network.sample_of:
+                label = with_sample(label, network.sample_of[v])
+        if label:
+            name = label
             if name in taken:  # a second node with the same label: x1#2, x1#3, …
-                name = f"{v.label}#{taken[v.label] + 1}"
-            taken[v.label] = taken.get(v.label, 0) + 1
+                name = f"{label}#{taken[label] + 1}"
+            taken[label] = taken.get(label, 0) + 1
         elif is_constant(v):
             names[v] = number(v.data, "g")  # constants are shown as their values, repeats and all
             continue
@@ -107,6 +235,11 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     return names
 
 
+def speak(text: str, notation: str) -> str:
+    """A rule's text in a notation: the blog calls every activation g (σ(r)·(1 − σ(r)) → g(r)·(1 − g(r)))."""
+    return text.replace("σ", "g") if notation == "blog" else text
+
+
 def is_constant(v: Value) -> bool:
     """A leaf without a label: a number written into an expression (the ½ of E, the 1 of 1 − t·y)."""
     return not v.children and not v.label
@@ -118,7 +251,7 @@ def operand(name: str) -> str:
     >>> operand("x·w + b"), operand("x·w"), operand("g(r_3)"), operand("w_x1,1"), operand("δ^2")
     ('(x·w + b)', '(x·w)', 'g(r_3)', 'w_x1,1', '(δ^2)')
     """
-    match = re.fullmatch(r"[\w.,′̂#]+|\w*\((.*)\)", name)
+    match = re.fullmatch(r"[\w.,′̂#⁽⁾]+|\w*\((.*)\)", name)
     atomic = match is not None
     if match and match.group(1) is not None:  # f(...): atomic unless something follows the call
         atomic = _closing(name, name.index("(")) == len(name) - 1
@@ -160,6 +293,39 @@ _TEX_CHARS = {
     "b̂": r"\hat{b}",
     "r̂": r"\hat{r}",
 }
+_SUPS, _SUBS = "⁰¹²³⁴⁵⁶⁷⁸⁹", "₀₁₂₃₄₅₆₇₈₉"
+_PLAIN = str.maketrans({**{v: k for k, v in _SUPER.items() if k != "−"}, **{v: k for k, v in _SUB.items()}})
+_MARK = "(⁽[^⁾]+⁾)?"
+
+
+def _indexed_tex(base: str, upper: str, lower: str, mark: str | None) -> str:
+    base = {"δ": r"\delta", "σ": r"\sigma"}.get(base, base)
+    name = base + (f"^{{{upper.translate(_PLAIN)}}}" if upper else "") + f"_{{{lower.translate(_PLAIN)}}}"
+    if not mark:
+        return name
+    return ("{" + name + "}" if upper else name) + f"^{{{mark.translate(_PLAIN)}}}"
+
+
+def _indices_tex(text: str) -> str:
+    r"""Indices as LaTeX: Nielsen's w3_1,2 and z³₁ → w^{3}_{1,2}, z^{3}_{1}; a sample's ⁽ⁱ⁾ → ^{(i)}.
+
+    >>> print(_indices_tex("w3_1,2·σ′(z³₁⁽ⁱ⁾)·x₁ + r_5⁽²⁾ + Σᵢ δ⁽ⁱ⁾"))
+    w^{3}_{1,2}·σ′({z^{3}_{1}}^{(i)})·x_{1} + r_5^{(2)} + \sum_{i} δ^{(i)}
+    """
+    text = re.sub(
+        r"(?<![\w\\])([wbza]|δ)(\d+)_(\d+(?:,\d+)?)(?![\w,])" + _MARK,
+        lambda m: _indexed_tex(m.group(1), m.group(2), m.group(3), m.group(4)),
+        text,
+    )
+    text = re.sub(
+        rf"(?<![\w\\])([A-Za-zδσ])([{_SUPS}]*)([{_SUBS}]+)" + _MARK,
+        lambda m: _indexed_tex(m.group(1), m.group(2), m.group(3), m.group(4)),
+        text,
+    )
+    text = re.sub(r"⁽([^⁾]+)⁾", lambda m: "^{(" + m.group(1).translate(_PLAIN) + ")}", text)
+    return text.replace("Σᵢ", r"\sum_{i}")
+
+
 _TEX_SPECIALS = {"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}": r"\}"}
 
 
@@ -167,6 +333,7 @@ def to_tex(text: str) -> str:
     """The unicode formula text the engine writes, as LaTeX (math mode, without the $)."""
     out = "".join(_TEX_SPECIALS.get(ch, ch) for ch in text)
     out = re.sub(r"(?<![\\\w])(tanh|exp|log|ln|sign)(?=[²(′ ])", lambda m: _TEX_WORDS[m.group(1)], out)
+    out = _indices_tex(out)
     for ch, tex in _TEX_CHARS.items():
         out = out.replace(ch, tex)
     # subscripts: w_3,5 → w_{3,5}; w2_1,3 → w2_{1,3}; x1 stays x1
@@ -175,4 +342,6 @@ def to_tex(text: str) -> str:
     out = re.sub(
         r"\^(-?[\w.]+)", lambda m: m.group(0) if m.group(1).startswith("{") else "^{" + m.group(1) + "}", out
     )
+    out = re.sub(r"(\^\{\([^{}]*\)\})(?=\^)", r"\1{}", out)  # δ⁽¹⁾^2: no double superscript
+    out = re.sub(r"(?<![\\\w])([A-Za-z]{2,})(?![\w{])", r"\\mathrm{\1}", out)  # out, relu: one word
     return re.sub(r" {2,}", " ", out).strip()

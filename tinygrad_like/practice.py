@@ -31,13 +31,15 @@ from __future__ import annotations
 import math
 import re
 import sys
+import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tinygrad_like.compiler import identifier
 from tinygrad_like.explain import Explanation, Step, explain
 from tinygrad_like.expr import FUNCTIONS, ExpressionError, build, variables
+from tinygrad_like.notation import is_constant, operand
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value, no_grad
 
@@ -46,6 +48,19 @@ LOCAL, CONTRIBUTION, ACCUMULATED = "local", "contribution", "accumulated"
 SKIP, HINT, QUIT = ("skip", "s"), ("hint", "?"), ("q", "quit", "exit")
 _NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|(\.\d+))(?:[eE]([+-]?\d+))?")
 _TYPED = {"−": "-", "·": "*", "×": "*", "^": "**", "²": "**2"}
+_SQUARED_CALL = re.compile(r"([A-Za-z_]\w*)²\(([^()]*)\)")  # tanh²(m): the square of tanh(m)
+
+
+def as_typed(text: str) -> str:
+    """An answer written as the rules write it, in the parser's grammar: − · × ^ ², σ, tanh²(m).
+
+    >>> as_typed("1 − tanh²(m)"), as_typed("σ(z)·(1 − σ(z))"), as_typed("x^2 × w")
+    ('1 - tanh(m)**2', 'sigmoid(z)*(1 - sigmoid(z))', 'x**2 * w')
+    """
+    text = _SQUARED_CALL.sub(r"\1(\2)**2", text.replace("σ", "sigmoid"))
+    for typed, spelled in _TYPED.items():
+        text = text.replace(typed, spelled)
+    return text.strip()
 
 
 def num(x: float) -> str:
@@ -55,16 +70,6 @@ def num(x: float) -> str:
     ('0', '0.33333333', '2')
     """
     return format(x + 0.0, ".8g")
-
-
-def _paren(name: str) -> str:
-    """``name`` as something a derivative is taken of: composites in parentheses."""
-    return name if re.fullmatch(r"[\w.,′̂]+|\w+\([^()]*\)", name) else f"({name})"
-
-
-def _is_constant(v: Value) -> bool:
-    """A leaf without a label: a number written into the expression."""
-    return not v.children and not v.label
 
 
 def typed_tolerance(text: str) -> float:
@@ -118,10 +123,10 @@ class Question:
     def what(self) -> str:
         s = self.step
         if self.kind == LOCAL:
-            return f"∂{_paren(s.node_name)}/∂{_paren(s.child_name)}"
+            return f"∂{operand(s.node_name)}/∂{operand(s.child_name)}"
         if self.kind == CONTRIBUTION:
-            return f"the contribution to {_paren(s.child_name)}.grad"
-        return f"{_paren(s.child_name)}.grad so far"
+            return f"the contribution to {operand(s.child_name)}.grad"
+        return f"{operand(s.child_name)}.grad so far"
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,7 @@ def rule_text(step: Step, index: int) -> str:
     """
     op = lookup(step.node.op)
     generic = _generic_names(op.name, len(step.node.children))
-    return f"the rule: ∂{_paren(op.write(generic))}/∂{generic[index]} = {op.rule(index, generic)}"
+    return f"the rule: ∂{operand(op.write(generic))}/∂{generic[index]} = {op.rule(index, generic)}"
 
 
 class Practice:
@@ -214,10 +219,11 @@ class Practice:
     show ``question.prompt`` and pass what the learner typed to ``answer``.
     """
 
-    def __init__(self, root: Value) -> None:
+    def __init__(self, root: Value, only: Iterable[Value | str] | None = None) -> None:
         self.explanation: Explanation = explain(root)
         self.names = self.explanation.names
         self.variables = self._variables()
+        self.only = None if only is None else self._nodes(only)
         self.questions = self._questions()
         self.records = [Record(q) for q in self.questions]
         self.position = 0
@@ -230,12 +236,36 @@ class Practice:
         taken = set(FUNCTIONS)
         out: dict[str, Value] = {}
         for v, name in self.names.items():
-            if _is_constant(v) or not (v.label or not v.children):
+            if is_constant(v) or not (v.label or not v.children):
                 continue
-            spelled = name if name.isidentifier() and name not in taken else identifier(name, set(taken))
+            typed = unicodedata.normalize("NFKC", name)  # as Python's parser reads a name: ŵ_1, b̂, δ
+            spelled = typed if typed.isidentifier() and typed not in taken else identifier(name, set(taken))
             taken.add(spelled)
             out[spelled] = v
         return out
+
+    def _nodes(self, only: Iterable[Value | str]) -> set[Value]:
+        """The nodes ``only`` names (Values of the graph, or their names as explain writes them or
+        as they are typed), each checked: one that is not in the graph, or that nothing passes a
+        gradient to, is refused by name."""
+        if isinstance(only, (str, Value)):
+            only = [only]
+        by_name = {name: v for v, name in self.names.items()}
+        by_name.update(self.variables)
+        reached = {s.child for s in self.explanation if not is_constant(s.child)}
+        chosen: set[Value] = set()
+        for item in only:
+            node = item if isinstance(item, Value) else by_name.get(item)
+            if node is None or node not in self.names:
+                known = ", ".join(self.names[v] for v in self.names if v in reached)
+                raise ValueError(f"practice(only=...): {item!r} is not a node of this graph; nodes: {known}")
+            if node not in reached:
+                what = "the root" if node is self.explanation.root else "a constant"
+                raise ValueError(
+                    f"practice(only=...): {self.names[node]!r} is {what}: no step passes it a gradient"
+                )
+            chosen.add(node)
+        return chosen
 
     def spelled(self, v: Value) -> str:
         """How to type ``v``'s name in an expression ('' when it has no name to type)."""
@@ -247,7 +277,11 @@ class Practice:
         for k, s in enumerate(self.explanation):
             same = k > 0 and self.explanation[k - 1].node is s.node
             operand_index.append(operand_index[-1] + 1 if same else 0)
-        steps = [(s, i) for s, i in zip(self.explanation, operand_index) if not _is_constant(s.child)]
+        steps = [
+            (s, i)
+            for s, i in zip(self.explanation, operand_index)
+            if not is_constant(s.child) and (self.only is None or s.child in self.only)
+        ]
         edges_into = Counter(s.child for s, _ in steps)
         so_far: dict[Value, float] = {}
         questions: list[Question] = []
@@ -265,23 +299,24 @@ class Practice:
         op = lookup(s.node.op)
         formula = op.write([self.names[c] for c in s.node.children])
         values = ", ".join(
-            f"{self.names[c]} = {num(c.data)}" for c in dict.fromkeys(s.node.children) if not _is_constant(c)
+            f"{self.names[c]} = {num(c.data)}" for c in dict.fromkeys(s.node.children) if not is_constant(c)
         )
         written = f"{s.node_name} = {formula}" if formula != s.node_name else formula
+        upstream = f"{operand(s.node_name)}.grad = {num(s.upstream)}"
         return (
-            f"step {number} of {total}: {written} = {num(s.node.data)} (with {values}) "
+            f"step {number} of {total}: {written} = {num(s.node.data)} (with {values}; {upstream}) "
             f"passes its gradient to {s.child_name}"
         )
 
     def _operand_values(self, s: Step) -> str:
-        shown = [c for c in dict.fromkeys(s.node.children) if not _is_constant(c)]
+        shown = [c for c in dict.fromkeys(s.node.children) if not is_constant(c)]
         parts = [f"{self.names[c]} = {num(c.data)}" for c in shown]
         if s.node_name not in [self.names[c] for c in shown]:
             parts.append(f"{s.node_name} = {num(s.node.data)}")
         return ", ".join(parts)
 
     def _local(self, number: int, s: Step, index: int, head: str) -> Question:
-        d = f"∂{_paren(s.node_name)}/∂{_paren(s.child_name)}"
+        d = f"∂{operand(s.node_name)}/∂{operand(s.child_name)}"
         operands = [self.spelled(c) for c in dict.fromkeys(s.node.children) if self.spelled(c)]
         typeable = list(dict.fromkeys([*operands, *self.variables]))
         names = ", ".join(typeable[:6]) + (", …" if len(typeable) > 6 else "")
@@ -310,7 +345,7 @@ class Practice:
         )
 
     def _contribution(self, number: int, s: Step) -> Question:
-        child = _paren(s.child_name)
+        child = operand(s.child_name)
         return Question(
             s,
             CONTRIBUTION,
@@ -318,15 +353,15 @@ class Practice:
             f"  contribution to {child}.grad = local × upstream = ? ",
             s.contribution,
             (
-                f"the chain rule: contribution = ∂{_paren(s.node_name)}/∂{child} × "
-                f"{_paren(s.node_name)}.grad (the gradient the node has gathered, ∂root/∂node)",
+                f"the chain rule: contribution = ∂{operand(s.node_name)}/∂{child} × "
+                f"{operand(s.node_name)}.grad (the gradient the node has gathered, ∂root/∂node)",
                 f"put in the numbers: {num(s.local)} × {num(s.upstream)}",
                 f"the answer: {num(s.local)} × {num(s.upstream)} = {num(s.contribution)}",
             ),
         )
 
     def _accumulated(self, number: int, s: Step, previous: float, edges: int) -> Question:
-        child = _paren(s.child_name)
+        child = operand(s.child_name)
         total = previous + s.contribution
         return Question(
             s,
@@ -359,9 +394,7 @@ class Practice:
         Raises ``ExpressionError`` for anything outside the parser's grammar or a name not in
         the graph, ``ValueError`` for an expression undefined at the graph's values.
         """
-        for typed, spelled in _TYPED.items():
-            text = text.replace(typed, spelled)
-        text = text.strip()
+        text = as_typed(text)
         if _NUMBER.fullmatch(text):
             return float(text), typed_tolerance(text)
         unknown = [name for name in variables(text) if name not in self.variables]
@@ -475,7 +508,7 @@ def _input(prompt: str) -> str | None:
     except EOFError:  # Ctrl-D
         print()
         return None
-    if not sys.stdin.isatty():
+    if not sys.stdin.isatty() and "ipykernel" not in sys.modules:  # Jupyter shows what was typed itself
         print(text)
     return text
 
@@ -484,13 +517,18 @@ def practice(
     root: Value,
     ask: Callable[[str], str | None] | None = None,
     tell: Callable[[str], None] | None = None,
+    *,
+    only: Iterable[Value | str] | None = None,
 ) -> Summary:
     r"""Do the backward pass from ``root`` yourself, step by step; every answer is checked.
 
     ``ask(prompt)`` returns what the learner typed (None, ``q`` or Ctrl-D ends the
     session); ``tell(text)`` shows the verdicts, hints and summary. They default to
     ``input`` and ``print``, which work in a terminal and in Jupyter; tests and other
-    front ends pass their own. Returns the ``Summary`` (also told at the end).
+    front ends pass their own. ``only``: the nodes (Values, or their names) whose
+    gradients the learner works out; every other step is done for them, and each
+    question still says the upstream gradient it needs. Returns the ``Summary`` (also
+    told at the end).
 
     >>> from tinygrad_like import Value
     >>> a = Value(3.0, label="a"); y = a * a; y.label = "y"      # a reused: its grads add up
@@ -500,10 +538,11 @@ def practice(
     """
     ask = ask or _input
     tell = tell or print
-    session = Practice(root)
+    session = Practice(root, only)
+    done_for_you = "steps into constants" if only is None else "the other steps"
     tell(
         f"Backpropagation from {session.names[root]}, by you: {len(session.explanation)} steps, "
-        f"{session.summary().steps} to do (steps into constants are done for you). Type a number or an "
+        f"{session.summary().steps} to do ({done_for_you} are done for you). Type a number or an "
         "expression; hint, skip, or q to stop."
     )
     introduced = None

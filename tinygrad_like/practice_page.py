@@ -117,9 +117,10 @@ SCRIPT = r"""
     },
   };
   const TYPED = [['−', '-'], ['·', '*'], ['×', '*'], ['^', '**'], ['²', '**2']];
-  function normalize(text) {
+  function normalize(text) {               // as practice's as_typed: σ, tanh²(m), − · × ^ ²
+    text = text.split('σ').join('sigmoid').replace(/([A-Za-z_]\w*)²\(([^()]*)\)/g, '$1($2)**2');
     TYPED.forEach(([a, b]) => { text = text.split(a).join(b); });
-    return text.trim();
+    return text.normalize('NFKC').trim();   // names as Python's parser reads them (ŵ, δ, b̂)
   }
   function tokenize(src) {
     const tokens = [];
@@ -129,7 +130,7 @@ SCRIPT = r"""
       if (/\s/.test(c)) { i++; continue; }
       const rest = src.slice(i);
       const n = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(rest);
-      const w = /^[A-Za-z_][A-Za-z_0-9]*/.exec(rest);
+      const w = /^[\p{ID_Start}_][\p{ID_Continue}]*/u.exec(rest);   // a Python identifier: δ, ŵ_1
       if (n) { tokens.push({kind: 'num', value: parseFloat(n[0])}); i += n[0].length; continue; }
       if (w) { tokens.push({kind: 'name', value: w[0]}); i += w[0].length; continue; }
       if (rest.startsWith('**')) { tokens.push({kind: 'op', value: '**'}); i += 2; continue; }
@@ -281,7 +282,10 @@ SCRIPT = r"""
     const hints = all.reduce((n, r) => n + r.hints, 0), skipped = all.filter(r => r.skipped).length;
     const stepsDone = asked.filter(rs => rs.every(finished)).length;
     const counts = {};
-    all.forEach(r => r.mistakes.forEach(m => { counts[m] = (counts[m] || 0) + 1; }));
+    all.forEach(r => r.mistakes.forEach(m => {   // named as practice()'s summary names them
+      const kind = m === 'wrong value' ? 'other wrong values' : m;
+      counts[kind] = (counts[kind] || 0) + 1;
+    }));
     const kinds = Object.entries(counts).map(([m, n]) => m + ' ×' + n).join(', ');
     byId('score').textContent = 'score: ' + first + ' of ' + all.length + ' right the first time · ' +
       stepsDone + ' of ' + asked.length + ' steps done · ' + hints + ' hint' + (hints === 1 ? '' : 's') +
@@ -356,6 +360,8 @@ SCRIPT = r"""
     }
     paint();
     (field || next || {focus() {}}).focus({preventScroll: true});
+    const shown = field ? field.parentNode : next;   // the field and its buttons, or "next step"
+    if (shown) shown.scrollIntoView({block: 'nearest'});
   }
   document.addEventListener('pagestep', (e) => { index = e.detail.index; render(); });
   document.addEventListener('DOMContentLoaded', score);
@@ -418,7 +424,8 @@ def practice_page(
 
         parts = neuron_parts(explanation, model=model, sample=sample)
         questions = [[_neuron_question(a) for a in s["answer"]] for s in parts["steps"]]
-        intros, names = [""] * len(questions), {}
+        intros = ["with " + "; ".join(a["given"] for a in s["answer"]) for s in parts["steps"]]
+        names = {}
         how = "a number, or arithmetic on numbers (+ - * / **, sigmoid(), tanh(), …)"
     else:
         raise ValueError(f"to_html: level must be 'edge' (one step per edge) or 'neuron', got {level!r}")

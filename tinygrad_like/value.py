@@ -19,13 +19,17 @@ import numbers
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import repeat
+from operator import attrgetter
 from typing import TypeGuard
 
 from tinygrad_like import graph
-from tinygrad_like.ops import TABLE, Op, power_by
+from tinygrad_like.ops import TABLE, Op, lookup, power_by
 
 _ADD, _SUB, _MUL, _DIV = TABLE["+"], TABLE["-"], TABLE["*"], TABLE["/"]
 _NEG, _SUM, _POW, _WSUM = TABLE["neg"], TABLE["sum"], TABLE["**"], TABLE["weighted_sum"]
+_EXP, _LOG, _TANH, _SIGMOID = TABLE["exp"], TABLE["log"], TABLE["tanh"], TABLE["sigmoid"]
+_RELU, _ABS, _SQRT = TABLE["relu"], TABLE["abs"], TABLE["sqrt"]
 
 
 class _GradMode(threading.local):
@@ -247,7 +251,7 @@ class Value:
         return _binary(_DIV, other, self)
 
     def __neg__(self):  # -self
-        return apply(_NEG, self)
+        return _unary(_NEG, self)
 
     def __pos__(self):  # +self
         return self
@@ -257,18 +261,27 @@ class Value:
             return apply(_POW, self, other)
         if not _is_real(other):
             return NotImplemented
-        return apply(power_by(as_float(other, "** (the exponent)")), self)
+        return _unary(power_by(as_float(other, "** (the exponent)")), self)
 
     def __rpow__(self, other):  # other ** self
         return _binary(_POW, other, self)
 
+    def apply(self, op: str | Op, *others: Value | float) -> Value:
+        r"""This Value (then ``others``) through a table entry, by name or as an ``ops.Op``:
+        how an op added with ``ops.register`` is used (the methods below are the built-in ones).
+
+        >>> Value(9.0).apply("sqrt").data, Value(2.0).apply("**", 3.0).data
+        (3.0, 8.0)
+        """
+        return apply(lookup(op) if isinstance(op, str) else op, self, *others)
+
     def exp(self) -> Value:
         r"""e^x; ∂/∂x = e^x. Overflows to inf, as PyTorch does."""
-        return apply(TABLE["exp"], self)
+        return _unary(_EXP, self)
 
     def log(self) -> Value:
         r"""ln x for x > 0; ∂/∂x = 1/x."""
-        return apply(TABLE["log"], self)
+        return _unary(_LOG, self)
 
     def tanh(self) -> Value:
         r"""tanh x; ∂/∂x = 1 − tanh²(x).
@@ -276,7 +289,7 @@ class Value:
         >>> round(Value(0.5).tanh().data, 6)
         0.462117
         """
-        return apply(TABLE["tanh"], self)
+        return _unary(_TANH, self)
 
     def sigmoid(self) -> Value:
         r"""σ(x) = 1/(1 + e^−x); ∂/∂x = σ(x)(1 − σ(x)). Never overflows.
@@ -284,22 +297,22 @@ class Value:
         >>> Value(-1000).sigmoid()
         Value(data=0.0, grad=0.0)
         """
-        return apply(TABLE["sigmoid"], self)
+        return _unary(_SIGMOID, self)
 
     def relu(self) -> Value:
         r"""max(0, x); ∂/∂x = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
-        return apply(TABLE["relu"], self)
+        return _unary(_RELU, self)
 
     def abs(self) -> Value:
         r"""|x|; ∂/∂x = sign(x) (0 at x = 0)."""
-        return apply(TABLE["abs"], self)
+        return _unary(_ABS, self)
 
     def __abs__(self) -> Value:
         return self.abs()
 
     def sqrt(self) -> Value:
         r"""√x for x ≥ 0; ∂/∂x = 1/(2√x)."""
-        return apply(TABLE["sqrt"], self)
+        return _unary(_SQRT, self)
 
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
@@ -329,9 +342,11 @@ class Value:
             raise ValueError(
                 f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; they must match"
             )
-        operands = [v for pair in zip(weights, inputs) for v in pair]
-        if bias is not None:
-            operands.append(bias)
+        operands: list = [None] * (2 * len(weights)) + ([] if bias is None else [bias])
+        operands[0 : 2 * len(weights) : 2] = weights  # w₁, x₁, w₂, x₂, …, b
+        operands[1 : 2 * len(weights) : 2] = inputs
+        if all(map(isinstance, operands, repeat(Value))):
+            return _node_of(_WSUM, tuple(operands))
         return apply(_WSUM, *operands)
 
 
@@ -364,13 +379,21 @@ def _binary(op: Op, a: object, b: object):
         _disable_collector()
     try:
         if not isinstance(a, Value):  # a reflected operation (2 * x): b is the Value
-            if not _is_real(a) or not isinstance(b, Value):
+            if not isinstance(b, Value):
                 return NotImplemented
-            a = Value(as_float(a, f"{op.name} (the left operand)"))
+            if type(a) is float:  # a plain number, the common case: a constant leaf
+                a = _leaf(a)
+            elif _is_real(a):
+                a = Value(as_float(a, f"{op.name} (the left operand)"))
+            else:
+                return NotImplemented
         elif not isinstance(b, Value):
-            if not _is_real(b):
+            if type(b) is float:  # y * 1.0001
+                b = _leaf(b)
+            elif _is_real(b):
+                b = Value(as_float(b, f"{op.name} (the right operand)"))
+            else:
                 return NotImplemented
-            b = Value(as_float(b, f"{op.name} (the right operand)"))
         data, local_grads = op.forward(a.data, b.data)
         if not _MODE.recording:
             return Value(data)
@@ -415,6 +438,55 @@ def apply(op: Op, *operands: Value | float) -> Value:
             _enable_collector()
 
 
+def _unary(op: Op, a: Value) -> Value:
+    """``apply`` for one operand that is a Value: the typed methods' path (``x.relu()``, ``-x``)."""
+    paused = _collector_enabled()  # as in _binary
+    if paused:
+        _disable_collector()
+    try:
+        data, local_grads = op.forward(a.data)
+        if not _MODE.recording:
+            return Value(data)
+        node = _new(Value)  # _node(), inlined
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node.op = op.name
+        node.children = (a,)
+        node.local_grads = local_grads
+        return node
+    finally:
+        if paused:
+            _enable_collector()
+
+
+def _leaf(data: float) -> Value:
+    """``Value(data)`` for a float, without the checks a float does not need."""
+    leaf = _new(Value)
+    leaf.data = data
+    leaf.grad = 0.0
+    leaf.label = ""
+    leaf.op = ""
+    leaf.children = ()
+    leaf.local_grads = ()
+    return leaf
+
+
+def _node_of(op: Op, children: tuple) -> Value:
+    """``apply`` for operands that are all Values already (a neuron's weighted sum)."""
+    paused = _collector_enabled()  # as in _binary
+    if paused:
+        _disable_collector()
+    try:
+        data, local_grads = op.forward(*map(_data, children))
+        if not _MODE.recording:
+            return Value(data)
+        return _node(data, op.name, children, local_grads)
+    finally:
+        if paused:
+            _enable_collector()
+
+
 def _constant(x: object, op: str) -> Value:
     """A plain-number operand as a leaf, refused by the op's name when it is not a real number."""
     if not _is_real(x):
@@ -423,6 +495,7 @@ def _constant(x: object, op: str) -> Value:
 
 
 _new = object.__new__
+_data = attrgetter("data")
 _collector_enabled, _disable_collector, _enable_collector = gc.isenabled, gc.disable, gc.enable
 
 
