@@ -15,6 +15,7 @@ from tinygrad_like.explain import explain
 from tinygrad_like.graph import CycleError, topological_order
 from tinygrad_like.nudge import Nudge, nudge
 from tinygrad_like.practice import practice
+from tinygrad_like.practice_widget import practice_widget
 from tinygrad_like.value import Value, no_grad
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "explain",
     "derive",
     "practice",
+    "practice_widget",
     "nudge",
     "Nudge",
     "trace",
