@@ -74,7 +74,9 @@ class Optimizer:
         of ``params``), from the gradients ``grad`` in the same order; ``data`` changes in place."""
         count = sum(len(g["params"]) for g in self.param_groups)  # not len(self.params): no list per step
         if len(data) != count or len(grad) != len(data):
-            raise ValueError(f"step_arrays: {count} parameters, but data has {len(data)} and grad {len(grad)}")
+            raise ValueError(
+                f"step_arrays: {count} parameters, but data has {len(data)} and grad {len(grad)}"
+            )
         start = 0
         for k, group in enumerate(self.param_groups):
             stop = start + len(group["params"])
