@@ -19,10 +19,14 @@ import numbers
 import os
 import random
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from nn.module import Module
 from tinygrad_like import Value
 from tinygrad_like.graph import cycle_collector_paused
+
+if TYPE_CHECKING:
+    from tinygrad_like.draw import NeuronView
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
@@ -102,6 +106,7 @@ class Neuron(Module):
         self.z_label = f"z{layer}_{index}"
         self.a_label = f"a{layer}_{index}"
         self.z: Value | None = None
+        self.a: Value | None = None
 
     @property
     def nin(self) -> int:
@@ -114,12 +119,23 @@ class Neuron(Module):
         """The call on inputs that are Values already (a layer passes its own)."""
         z = Value.weighted_sum(self.w, xs, self.b)
         z.label = self.z_label
-        self.z = z
+        self.z = self.a = z
         if self.activation == "linear":
             return z
         a = getattr(z, self.activation)()
         a.label = self.a_label
+        self.a = a
         return a
+
+    def view(self) -> NeuronView:
+        """This neuron as drawings see it (``tinygrad_like.draw.NeuronView``)."""
+        from tinygrad_like.draw import NeuronView
+
+        return NeuronView(self.w, self.b, self.z, self.a, self.a_label, self.activation)
+
+    def neuron_layers(self) -> list[list[NeuronView]]:
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): one layer of one neuron."""
+        return [[self.view()]]
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -163,6 +179,10 @@ class Layer(Module):
     def _fire(self, xs: list[Value]) -> list[Value]:
         """The call on inputs that are Values already (the network passes its own)."""
         return [n._fire(xs) for n in self.neurons]
+
+    def neuron_layers(self) -> list[list[NeuronView]]:
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): this layer's neurons."""
+        return [[n.view() for n in self.neurons]]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -246,6 +266,14 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def neuron_layers(self) -> list[list[NeuronView]]:
+        """The drawing protocol (``tinygrad_like.draw.NeuronLayers``): the neurons, layer by layer.
+
+        >>> [[n.name for n in layer] for layer in MLP(2, [2, 1], seed=0).neuron_layers()]
+        [['a2_1', 'a2_2'], ['a3_1']]
+        """
+        return [[n.view() for n in layer.neurons] for layer in self.layers]
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture, activations, and every parameter and label by its ``state_dict``

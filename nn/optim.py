@@ -3,7 +3,8 @@ r"""Optimizers as PyTorch has them: ``Optimizer`` with ``step()``, ``zero_grad()
 
 Each rule is written once, on numbers: it runs per parameter on Values (``step()``) and on whole
 float64 arrays (``step_arrays(data, grad)``, for a compiled fit that keeps the parameters in one
-flat array). The optimizer keeps the state (momentum, Adam's moments) of each.
+flat array). The state (momentum, Adam's moments and step count) is one state whichever runs: the
+two can take turns, and ``state[i]`` is always parameter i's.
 
 >>> from tinygrad_like import Value
 >>> w = Value(1.0); w.grad = 0.5
@@ -40,7 +41,17 @@ class Optimizer:
             lr = group["lr"]
             if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
                 raise ValueError(f"{type(self).__name__}(lr) must be a positive number, got {lr!r}")
-        self.state: dict[int, dict[str, Any]] = {}  # by the parameter's position over all groups
+        # The state is kept where the last step ran: per parameter (step) or per group, in arrays
+        # (step_arrays). It moves over once when the other one runs next, never on every step.
+        self._state: dict[int, dict[str, Any]] = {}  # by the parameter's position over all groups
+        self._arrays: dict[int, dict[str, Any]] = {}  # by group: numpy arrays, and the step count
+
+    @property
+    def state(self) -> dict[int, dict[str, Any]]:
+        """Each parameter's state by its position in ``params`` (torch.optim keys it by tensor):
+        ``momentum_buffer`` for SGD, ``step``, ``exp_avg`` and ``exp_avg_sq`` for Adam."""
+        self._to_values()
+        return self._state
 
     @property
     def params(self) -> list[Value]:
@@ -62,27 +73,68 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter from its ``grad``."""
+        self._to_values()
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state.setdefault(i, {})
+                state = self._state.setdefault(i, {})
                 p.data = float(self._update(p.data, p.grad, state, group))
                 i += 1
 
     def step_arrays(self, data, grad) -> None:
         """One update of parameters held in a flat 1-D float64 numpy array ``data`` (in the order
-        of ``params``), from the gradients ``grad`` in the same order; ``data`` changes in place."""
+        of ``params``), from the gradients ``grad`` in the same order; ``data`` changes in place.
+        The Values are not read or written: a compiled fit writes them when it is done."""
         count = sum(len(g["params"]) for g in self.param_groups)  # not len(self.params): no list per step
         if len(data) != count or len(grad) != len(data):
             raise ValueError(
                 f"step_arrays: {count} parameters, but data has {len(data)} and grad {len(grad)}"
             )
+        self._to_arrays()
         start = 0
         for k, group in enumerate(self.param_groups):
             stop = start + len(group["params"])
-            state = self.state.setdefault(-1 - k, {})  # one array state per group
+            state = self._arrays.setdefault(k, {})
             data[start:stop] = self._update(data[start:stop].copy(), grad[start:stop], state, group)
             start = stop
+
+    def _spans(self) -> list[range]:
+        """Each group's parameter positions."""
+        spans, start = [], 0
+        for group in self.param_groups:
+            spans.append(range(start, start + len(group["params"])))
+            start += len(group["params"])
+        return spans
+
+    def _to_values(self) -> None:
+        """Move the state step_arrays left in arrays to the parameters (state[i]), once."""
+        if not self._arrays:
+            return
+        for k, span in enumerate(self._spans()):
+            for key, value in self._arrays.get(k, {}).items():
+                numbers = value.tolist() if hasattr(value, "tolist") else value
+                for j, i in enumerate(span):
+                    self._state.setdefault(i, {})[key] = numbers[j] if isinstance(numbers, list) else numbers
+        self._arrays = {}
+
+    def _to_arrays(self) -> None:
+        """Move the state step() left per parameter into one array per group and key, once."""
+        if not self._state:
+            return
+        import numpy as np
+
+        for k, span in enumerate(self._spans()):
+            first = self._state.get(span[0], {})
+            arrays = self._arrays.setdefault(k, {})
+            for key, value in first.items():
+                column = [self._state[i][key] for i in span]
+                if isinstance(value, int):  # a count (Adam's step): the same for the whole group
+                    if len(set(column)) != 1:
+                        raise ValueError(f"step_arrays: the parameters of group {k} are at different {key}s")
+                    arrays[key] = value
+                else:
+                    arrays[key] = np.array(column, dtype=float)
+        self._state = {}
 
 
 class SGD(Optimizer):

@@ -42,9 +42,10 @@ def test_source_is_one_statement_per_node_and_one_per_edge_named_after_labels():
             reaching.add(v)
     edges = sum(1 for v in order for c in v.children if c in reaching)
     assert len(body) == edges + 1  # + the seed d_loss = 1.0
-    assert "r_1 = w_x1_1 * x1 + w_x2_1 * x2 + b_1" in src
-    assert "g_r_1 = sigmoid(r_1)" in src
-    assert "d_r_5 = d_y * (y * (1.0 - y))" in src  # δ·g′(r_5): σ′ = σ(1 − σ)
+    assert "r_1 = sum((w_x1_1 * x1, w_x2_1 * x2), 0.0) + b_1" in src  # Σ as the engine adds
+    # the table's own function: the result and its local derivative together, as in the engine
+    assert "g_r_1, (l0_g_r_1,) = sigmoid(r_1)" in src
+    assert "d_r_5 = d_y * l0_y" in src  # δ·g′(r_5)
     assert "d_w_x1_1 = dot(d_r_1, x1)" in src  # BP4: ∂E/∂w = x·δ
     assert "d_g_r_1 = d_g_r_1 + d_r_3 * w_1_3" in src  # the error signal flowing back along w_1,3
 
@@ -93,6 +94,8 @@ def test_mean_losses_and_many_outputs_match_the_value_graph():
 )
 # found by this test: a neuron whose bias is also one of its weights lost a gradient term when fused
 @example(leaves=[1.0, 1.0, 1.0], program=[("weighted_sum", [1, 0, 1]), ("weighted_sum", [0, 3])], batch=[1.0])
+# found by this test: a neuron's z that is itself the root got a gradient row of one column on a batch
+@example(leaves=[1.0, 1.0], program=[("weighted_sum", [1, 0])], batch=[1.0, 1.0])
 def test_random_expressions_compile_to_backwards_gradients(leaves, program, batch):
     kept = []
     nodes, _, pairs = run_both(leaves, program, limit=1e3, kept=kept, oracle=False)
@@ -239,11 +242,11 @@ def test_the_batch_program_is_nielsens_matrix_form_and_agrees_with_backward():
     src = program.batch_source
     for line in (
         "Z2 = W2 @ X2 + params[B2_at]",
-        "A2 = sigmoid(Z2)",
+        "A2, (L2,) = sigmoid(Z2)",  # a^l = σ(z^l), and σ′(z^l) with it
         "Z3 = W3 @ A2 + params[B3_at]",
         "d_W3 = d_Z3 @ A2.T",
         "d_X4 = W4.T @ d_Z4",
-        "d_Z3 = d_A3 * (A3 * (1.0 - A3))",
+        "d_Z3 = d_A3 * L3",  # δ^l = ∂C/∂a^l ∘ σ′(z^l)
     ):
         assert line in src
     X = [[0.1, 0.2, -0.3], [1.0, -1.0, 0.5], [0.0, 0.3, 0.3], [0.7, 0.1, -0.9]]
@@ -268,7 +271,7 @@ def test_a_layer_read_both_by_the_next_layer_and_by_the_loss():
 
     program = trace(f, model.parameters(), x1=0.5, x2=-0.5, t=1.0)
     # the hidden layer's δ gathers the matrix from the layer above and the loss's own row for a2_2
-    assert "d_A2 = d_X3 + stack((0.0, d_a2_2, 0.0,))" in program.batch_source
+    assert "d_A2 = d_X3 + stack((0.0, d_a2_2, 0.0,), n_samples)" in program.batch_source
     xs, ts = np.array([[0.5, -0.5], [1.0, 2.0], [-1.0, 0.3]]), np.array([1.0, 0.0, 0.5])
     result = program(xs[:, 0], xs[:, 1], ts)
     expected = np.zeros(len(model.parameters()))

@@ -14,13 +14,14 @@ spec.loader.exec_module(build)
 LESSONS = sorted(p.stem for p in (NOTEBOOKS / "src").glob("*.py"))
 
 
-def test_the_five_lessons_are_there():
+def test_the_six_lessons_are_there():
     assert LESSONS == [
         "01_value_and_the_chain_rule",
         "02_deriving_backprop_two_layers",
         "03_the_error_signal",
         "04_the_four_equations",
         "05_training_networks",
+        "06_practice",
     ]
 
 

@@ -132,3 +132,63 @@ def test_state_dict_round_trips_and_a_mismatch_changes_nothing():
     assert a.state_dict() == before
     result = a.load_state_dict({"layers.0.neurons.0.b": 7.0}, strict=False)
     assert a.layers[0].neurons[0].b.data == 7.0 and "layers.0.neurons.0.w.0" in result.missing_keys
+
+
+@pytest.mark.parametrize("cls, kwargs", SETTINGS, ids=lambda s: str(s))
+def test_step_and_step_arrays_share_one_state_and_match_torch(torch, cls, kwargs):
+    # a compiled fit steps on arrays, a Value-graph fit on Values: turns taken with one optimizer
+    # must give torch's ten steps, momentum and moments carried across
+    start = [0.5, -1.25, 2.0, 0.0, 3.5]
+    values = [Value(x) for x in start]
+    opt = cls([{"params": values[:2]}, {"params": values[2:], "lr": 0.02}], **kwargs)
+    theirs = [torch.tensor(start[:2], dtype=torch.float64), torch.tensor(start[2:], dtype=torch.float64)]
+    topt = getattr(torch.optim, cls.__name__)(
+        [{"params": [theirs[0]]}, {"params": [theirs[1]], "lr": 0.02}], foreach=False, **kwargs
+    )
+    for t, g in enumerate(gradients(10, len(start), seed=2)):
+        if t % 3 == 1:  # steps 2, 5, 8 on a flat array, as a compiled fit does
+            flat = np.array([p.data for p in values])
+            opt.step_arrays(flat, np.array(g))
+            for p, x in zip(values, flat.tolist()):
+                p.data = x
+        else:
+            for p, gi in zip(values, g):
+                p.grad = gi
+            opt.step()
+        theirs[0].grad = torch.tensor(g[:2], dtype=torch.float64)
+        theirs[1].grad = torch.tensor(g[2:], dtype=torch.float64)
+        topt.step()
+    expected = [*theirs[0].tolist(), *theirs[1].tolist()]
+    assert [p.data for p in values] == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    # opt.state[i] is parameter i's state, as torch's per tensor
+    torch_state = [topt.state[theirs[0]], topt.state[theirs[1]]]
+    for key in opt.state[0]:
+        ours = [opt.state[i][key] for i in range(len(start))]
+        if key == "step":  # ten steps, whichever way each was taken
+            assert ours == [10] * len(start) and int(torch_state[0]["step"]) == 10
+        else:
+            theirs_state = [*torch_state[0][key].tolist(), *torch_state[1][key].tolist()]
+            assert ours == pytest.approx(theirs_state, rel=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=1.0, momentum=0.9), lambda ps: Adam(ps, lr=0.05)])
+def test_one_optimizer_carries_its_state_from_a_compiled_fit_to_a_value_graph_fit(make):
+    X, Y = data.xor()
+    model = MLP(2, [3, 1], seed=1)
+    opt = make(model.parameters())
+    fit(model, X, Y, epochs=5, optimizer=opt, progress=False, compiled=True)
+    fit(model, X, Y, epochs=5, optimizer=opt, progress=False, compiled=False)
+    # the same ten epochs on the Value graph only, with a fresh optimizer
+    alone = MLP(2, [3, 1], seed=1)
+    fit(alone, X, Y, epochs=10, optimizer=make(alone.parameters()), progress=False, compiled=False)
+    assert [p.data for p in model.parameters()] == pytest.approx(
+        [p.data for p in alone.parameters()], rel=1e-9
+    )
+    # and the other way round
+    back = MLP(2, [3, 1], seed=1)
+    opt = make(back.parameters())
+    fit(back, X, Y, epochs=5, optimizer=opt, progress=False, compiled=False)
+    fit(back, X, Y, epochs=5, optimizer=opt, progress=False, compiled=True)
+    assert [p.data for p in back.parameters()] == pytest.approx(
+        [p.data for p in alone.parameters()], rel=1e-9
+    )

@@ -11,6 +11,7 @@ import sys
 import pytest
 from conftest import tanh_neuron
 
+import tinygrad_like
 from tinygrad_like import Value, practice
 from tinygrad_like.practice import Practice, scripted
 
@@ -223,6 +224,68 @@ def test_cli_practice_checks_answers_and_ends_with_the_summary_at_ctrl_d():
     assert "summary: 1 of 5 steps right the first time (3 of 10 questions); 1 hint used" in out
 
 
+class Terminal:
+    """The command on a pseudo-terminal, as a person at a terminal runs it (echo, line editing, Ctrl-D)."""
+
+    def __init__(self, *args):
+        import os
+        import pty
+
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tinygrad_like", *args], stdin=slave, stdout=slave, stderr=slave
+        )
+        os.close(slave)
+        self.screen, self.seen = "", 0
+
+    def wait_for(self, text, timeout=60.0):
+        """Read what the program writes until ``text`` appears after what was already seen."""
+        import os
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while text not in self.screen[self.seen :]:
+            assert time.monotonic() < deadline, f"waited for {text!r}; the screen shows {self.screen!r}"
+            if select.select([self.master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the program has ended and closed the terminal
+                    break
+                self.screen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+        self.seen = self.screen.index(text, self.seen) + len(text)
+
+    def type(self, keys: bytes):
+        import os
+
+        os.write(self.master, keys)
+
+    def close(self):
+        import os
+
+        code = self.proc.wait(timeout=60)
+        os.close(self.master)
+        return code
+
+
+def test_cli_practice_in_a_terminal_checks_each_answer_and_ctrl_d_ends_it_with_the_summary():
+    term = Terminal("practice", "tanh(x*w + b)", "--at", "x=2,w=-3,b=1")
+    term.wait_for("local derivative ∂out/∂(x·w + b) = ? ")
+    term.type(b"1 - out**2\n")  # typed as a person types it: the terminal echoes it
+    term.wait_for(f"1 - out**2\n✓ right: ∂out/∂(x·w + b) = {D:.8g}")
+    term.wait_for("contribution to (x·w + b).grad = local × upstream = ? ")
+    term.type(b"__import__('os').system('echo hacked')\n")
+    term.wait_for("refused: not allowed: calling anything but a function name")
+    term.wait_for("= ? ")  # the same question again: the session goes on
+    term.type(b"-1\n")
+    term.wait_for("✗ wrong: -1 is not the contribution to (x·w + b).grad")
+    term.wait_for("= ? ")
+    term.type(b"\x04")  # Ctrl-D at an empty line
+    term.wait_for("summary: 0 of 5 steps right the first time (1 of 10 questions); 1 hint used")
+    assert term.close() == 0
+    assert "hacked" not in term.screen.replace("echo hacked", "")
+
+
 def test_cli_practice_q_ends_it():
     result = cli("practice", "x*y", "--at", "x=2,y=5", stdin="5\nq\nnever read\n")
     assert result.returncode == 0
@@ -234,3 +297,30 @@ def test_cli_practice_refuses_an_expression_outside_the_grammar():
     assert result.returncode == 2
     assert "not allowed: calling anything but a function name" in result.stderr
     assert "hacked" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_the_readme_shows_what_a_session_prints(monkeypatch):
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Practice: do the backward pass yourself")[1].split("\n## ")[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1).splitlines()
+    typed = [line.split(") ", 1)[1] for line in shown if line.startswith("  local derivative")]
+    screen = []  # a terminal shows the prompt and what was typed on one line
+
+    def ask(prompt):
+        answer = typed.pop(0) if typed else None
+        if answer is not None:
+            screen.append(prompt + answer)
+        return answer
+
+    def practice_in_a_terminal(root):
+        return practice(root, ask=ask, tell=screen.append)
+
+    monkeypatch.setattr(tinygrad_like, "practice", practice_in_a_terminal)  # the README imports it
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    lines = [line for text in screen for line in text.splitlines()]
+    assert lines[1 : 1 + len(shown)] == shown
+    assert shown[-1] == f"✓ right: ∂y/∂m = {D:.8g}"  # 1 − tanh²(−5), by hand

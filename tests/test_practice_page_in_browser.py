@@ -134,6 +134,8 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     a4 = s(f["w_1,4"] * a1 + f["w_2,4"] * a2 + f["b_4"])
     y = s(f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"])
     delta = y - 1.0  # E = ½(y − t)², t = 1
+    intro = browser.find_element(By.CSS_SELECTOR, "#explain-step .intro").text
+    assert intro == f"with y = {y:.6g}, t = 1"  # what δ = y − t needs, the drawing does not show
     type_answer(browser, f"{delta:.6g}")
     assert len(texts(browser, ".verdict.right")) == 1
     assert browser.find_element(By.ID, "loss-delta").text == f"δ = {delta:.4g}"
@@ -141,6 +143,9 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     type_answer(browser, f"{delta:.6g}")  # δ_5 = δ
     browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
     assert browser.find_element(By.ID, "f3-delta").text == "δ = ?"
+    r5 = f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"]  # δ_3 = δ_5·g′(r_5)·w_3,5: r_5, g(r_5), δ_5, w_3,5
+    intro = browser.find_element(By.CSS_SELECTOR, "#explain-step .intro").text
+    assert intro == f"with r_5 = {r5:.6g}, g(r_5) = {y:.6g}, δ_5 = {delta:.6g}, w_3,5 = {f['w_3,5']:.6g}"
     delta3 = delta * y * (1 - y) * f["w_3,5"]
     type_answer(browser, f"{-delta3:.6g}")
     assert texts(browser, ".verdict.wrong") == [f"✗ wrong: {-delta3:.6g} is not δ_3 (wrong sign)"]
@@ -150,4 +155,30 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     assert browser.find_element(By.ID, "f3-delta").text == f"δ = {delta3:.4g}"
     score = browser.find_element(By.ID, "score").text  # 1 + 5 + 10 frames, one question each
     assert score.startswith("score: 2 of 16 right the first time · 3 of 16 steps done · 1 hint")
+    assert severe(browser) == []
+
+
+def test_answers_typed_as_the_rules_write_them_with_the_graphs_own_names(tmp_path, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    from nn import examples
+
+    page = explain(neuron()).to_html(tmp_path / "neuron.html", practice=True)
+    browser.get(page.as_uri())
+    type_answer(browser, "1 − tanh²(m)")  # as the hint's rule writes it: − and ²
+    assert texts(browser, ".verdict.right") == [f"✓ right: ∂y/∂m = {D:.8g}"]
+
+    ex = examples.three_layer_exercise()  # E = ½·Σ(δ²): step 4 is δ² → δ, ∂(δ^2)/∂δ = 2·δ
+    page = ex.to_html(tmp_path / "exercise.html")
+    browser.get(page.as_uri())
+    assert "x = (1, 0.5), t = 1" in browser.find_element(By.TAG_NAME, "header").text
+    browser.find_element(By.ID, "next").click()  # step 1 goes into the constant ½: done for you
+    for _ in range(2):  # steps 2 and 3, skipped
+        while browser.find_elements(By.CSS_SELECTOR, ".question.open button.skip"):
+            browser.find_element(By.CSS_SELECTOR, ".question.open button.skip").click()
+        browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
+    assert browser.find_element(By.ID, "counter").text == "4 / 36"
+    type_answer(browser, "2·δ")  # the blog's error signal by its name, δ = y − t
+    delta = ex.forward()["y"] - 1.0
+    assert texts(browser, ".verdict.right") == [f"✓ right: ∂(δ^2)/∂δ = {2 * delta:.8g}"]
     assert severe(browser) == []

@@ -10,6 +10,7 @@
 
 from tinygrad_like.check import gradcheck, numerical_grad
 from tinygrad_like.compiler import trace
+from tinygrad_like.deltas import DeltaTable, delta_table
 from tinygrad_like.derive import derive
 from tinygrad_like.explain import explain
 from tinygrad_like.graph import CycleError, topological_order
@@ -26,6 +27,8 @@ __all__ = [
     "numerical_grad",
     "explain",
     "derive",
+    "delta_table",
+    "DeltaTable",
     "practice",
     "nudge",
     "Nudge",

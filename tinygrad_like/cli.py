@@ -2,6 +2,7 @@
 
     tinygrad-like draw "tanh(x*w + b)" --at x=2,w=-3,b=1 -o graph.svg
     tinygrad-like explain "tanh(x*w + b)" --at x=2,w=-3,b=1 --wrt x --html backprop.html
+    tinygrad-like explain "sigmoid(x*w + b)" --at x=2,w=-3,b=1 --notation blog --latex
     tinygrad-like practice "tanh(x*w + b)" --at x=2,w=-3,b=1
     tinygrad-like demo --out tinygrad_like_demo
 
@@ -101,11 +102,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--wrt {args.wrt}: not a variable of the expression; its variables: {', '.join(leaves)}"
         )
-    steps = explain(root)
-    print(steps)
-    for name in [args.wrt] if args.wrt else list(leaves):
-        print()
-        print(derive(root, leaves[name]))
+    steps = explain(root, notation=args.notation)
+    wrt = [args.wrt] if args.wrt else list(leaves)
+    derivations = [derive(root, leaves[name], notation=args.notation) for name in wrt]
+    if args.latex:  # LaTeX to paste into notes: the step table, then each derivation
+        print(steps.to_latex())
+        for d in derivations:
+            print()
+            print(f"\\[ {d.latex()} \\]")
+    else:
+        print(steps)
+        for d in derivations:
+            print()
+            print(d)
     if args.html:
         steps.to_html(html_out)
         print(f"\nwrote {html_out}")
@@ -165,6 +174,14 @@ def make_parser() -> argparse.ArgumentParser:
     expression_args(explain)
     explain.add_argument("--wrt", help="the variable to derive for (default: every variable)")
     explain.add_argument("--html", help="also write the step-through page to this .html file")
+    explain.add_argument(
+        "--notation",
+        choices=["nielsen", "blog"],
+        help="name things as Nielsen's notes do (σ′, w^l_jk) or as the blog does (g′, r, δ = y − t)",
+    )
+    explain.add_argument(
+        "--latex", action="store_true", help="print the LaTeX of the step table and of the derivation"
+    )
     explain.set_defaults(run=cmd_explain)
 
     practice = sub.add_parser("practice", help="do the backward pass yourself, each step checked")

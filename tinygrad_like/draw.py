@@ -19,7 +19,10 @@ same graph always gives the same DOT text and no label can break it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Protocol
 
 import graphviz
 
@@ -28,7 +31,6 @@ from tinygrad_like.render import Drawing
 from tinygrad_like.value import Value
 
 SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−", "sum": "Σ", "weighted_sum": "Σ w·x + b", "sigmoid": "σ"}
-ACTIVATION_OPS = ("sigmoid", "tanh", "relu")
 HIGHLIGHT = "#ffd54f"
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 FLOW = "#d62728"
@@ -98,20 +100,83 @@ def _value_label(
     return label(f"{{ {text} }}" if rankdir in ("LR", "RL") else text)
 
 
+@dataclass(frozen=True, eq=False)
+class NeuronView:
+    r"""One neuron as the drawings and pages see it: what a model tells them (see ``NeuronLayers``).
+
+    - ``weights``: w_1 … w_n, one per input, in the inputs' order;
+    - ``bias``: b;
+    - ``z``: the weighted input of the model's last call, z = Σ w·x + b (the blog's r), or None;
+    - ``a``: the output of that call, a = g(z) (``z`` itself for a linear neuron), or None;
+    - ``name``: what to call the output (``g(r_1)``, ``a2_1``, ``y``); ``activation``: g's name.
+
+    >>> from tinygrad_like import Value
+    >>> w, b = Value(0.5, label="w"), Value(0.0, label="b")
+    >>> NeuronView([w], b, name="y", activation="sigmoid").weights[0].label
+    'w'
+    """
+
+    weights: Sequence[Value]
+    bias: Value
+    z: Value | None = None
+    a: Value | None = None
+    name: str = ""
+    activation: str = ""
+
+
+class NeuronLayers(Protocol):
+    """What ``draw_network``, ``draw_dot(model=…)`` and the pages need from a model: one method,
+    ``neuron_layers()``, giving the neurons layer by layer, inputs side first, each a ``NeuronView``.
+    Layer l + 1's neurons have one weight per neuron of layer l; the first layer's, one per input.
+    ``nn``'s ``Neuron``, ``Layer`` and ``MLP`` have it; any model of your own can too.
+    """
+
+    def neuron_layers(self) -> Sequence[Sequence[NeuronView]]: ...
+
+
+def neuron_layers(model: object, where: str) -> list[list[NeuronView]]:
+    """``model.neuron_layers()``, checked: raises ``TypeError`` naming ``where`` and what is missing.
+
+    >>> neuron_layers(3, "draw_network")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: draw_network needs a model with a neuron_layers() method (...), got int
+    """
+    method = getattr(model, "neuron_layers", None)
+    if not callable(method):
+        raise TypeError(
+            f"{where} needs a model with a neuron_layers() method (nn's MLP, Layer and Neuron have one; "
+            f"see tinygrad_like.draw.NeuronLayers), got {type(model).__name__}"
+        )
+    layers = [list(layer) for layer in method()]
+    if not layers or not all(layers):
+        raise ValueError(f"{where}: the model's neuron_layers() has an empty layer or none at all")
+    width = len(layers[0][0].weights)
+    for li, layer in enumerate(layers):
+        for n in layer:
+            if not isinstance(n, NeuronView):
+                raise TypeError(
+                    f"{where}: neuron_layers() must give NeuronView objects, got {type(n).__name__}"
+                )
+            if len(n.weights) != width:
+                raise ValueError(
+                    f"{where}: a neuron of layer {li + 1} has {len(n.weights)} weights, but its layer's "
+                    f"inputs are {width}"
+                )
+        width = len(layer)
+    return layers
+
+
 def _neurons(model, nodes: set[Value]) -> list[tuple[int, int, set[Value], Value, Value]]:
     """For each neuron of ``model`` whose last z is in the graph: (layer, index, members, z, output)."""
-    parents: dict[Value, Value] = {}
-    for v in nodes:
-        if v.op in ACTIVATION_OPS and len(v.children) == 1:
-            parents[v.children[0]] = v
     found = []
-    for li, layer in enumerate(getattr(model, "layers", []), 2):
-        for j, neuron in enumerate(layer.neurons, 1):
+    for li, layer in enumerate(neuron_layers(model, "draw_dot(model=…)"), 2):
+        for j, neuron in enumerate(layer, 1):
             z = neuron.z
             if z is None or z not in nodes:
                 continue
-            out = parents.get(z, z)
-            found.append((li, j, {*neuron.parameters(), z, out}, z, out))
+            out = neuron.a if neuron.a is not None and neuron.a in nodes else z
+            found.append((li, j, {*neuron.weights, neuron.bias, z, out}, z, out))
     return found
 
 
@@ -135,8 +200,11 @@ def draw_dot(
     - ``show_local``: write ∂out/∂child on each edge.
     - ``highlight``: Values to emphasise; ``highlight_edges``: (node, child) pairs whose
       edges to draw in red (the step-through frames use both).
-    - ``model``: an ``nn`` model; its neurons are grouped in clusters by layer and neuron,
-      and ``collapse=True`` draws each neuron as one node (data, grad and δ = z.grad).
+    - ``model``: a network (anything with ``neuron_layers()``, see ``NeuronLayers``; nn's MLP has it).
+      Each layer gets its own column, left to right: the inputs, layer 2, …, the loss; a
+      neuron's weights in index order above its bias, records stacked to keep columns narrow,
+      each local derivative beside the tail of its edge. ``collapse=True`` draws each neuron
+      as one node (data, grad and δ = z.grad), boxed by layer.
     - ``grads``: numbers to show instead of each node's ``grad`` (frames of a backward pass);
       ``names``: names to show instead of labels (the explanation's ``x·w`` for unlabelled nodes).
 
@@ -159,42 +227,44 @@ def draw_dot(
     marked = set(highlight)
     flowing = {(ids.get(p), ids.get(c)) for p, c in highlight_edges}
     grad_of = (lambda v: grads.get(v, 0.0)) if grads is not None else (lambda v: v.grad)
+    layered = model is not None  # a network: one column per layer, records stacked to keep it narrow
+    record_dir = "TB" if layered and rankdir in ("LR", "RL") else rankdir
 
+    graph_attr = {"rankdir": rankdir}
+    if layered:
+        graph_attr.update(ranksep="0.25", nodesep="0.12", newrank="true")
+    if title:
+        graph_attr.update(label=label(esc(title)), labelloc="t")
     g = graphviz.Digraph(
         "computation",
-        graph_attr={"rankdir": rankdir, "label": label(esc(title)), "labelloc": "t"}
-        if title
-        else {"rankdir": rankdir},
+        graph_attr=graph_attr,
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"},
     )
 
-    neurons = _neurons(model, set(order)) if model is not None else []
+    neurons = _neurons(model, set(order)) if layered else []
     cluster_of: dict[Value, tuple[int, int]] = {}
     owner: dict[Value, str] = {}  # collapsed: each member drawn as its neuron's node
-    for li, j, members, _z, _out in neurons:
+    own_params: dict[Value, set[Value]] = {}  # a neuron's z: its weights and bias
+    for li, j, members, z, _out in neurons:
+        own_params[z] = members - {z, _out}
         for m in members:
             cluster_of.setdefault(m, (li, j))
             if collapse:
                 owner.setdefault(m, f"n{li}_{j}")
-    clusters: dict[tuple[int, int] | int, graphviz.Digraph] = {}
+    clusters: dict[int, graphviz.Digraph] = {}
 
     def home(key: tuple[int, int] | None) -> graphviz.Digraph:
-        if key is None:
+        # Each layer is its own column already (its inputs sit two ranks back); boxes around
+        # layers and neurons would make Graphviz stack them in a staircase and shuffle the weights.
+        if key is None or not collapse:
             return g
         layer_key = key[0]
         if layer_key not in clusters:
             clusters[layer_key] = graphviz.Digraph(
                 f"cluster_layer{layer_key}", graph_attr={"label": f"layer {layer_key}", "style": "rounded"}
             )
-        if collapse:
-            return clusters[layer_key]
-        if key not in clusters:
-            clusters[key] = graphviz.Digraph(
-                f"cluster_{key[0]}_{key[1]}",
-                graph_attr={"label": f"neuron {key[1]}", "style": "dashed", "color": "gray60"},
-            )
-        return clusters[key]
+        return clusters[layer_key]
 
     def node_id(v: Value) -> str:
         return owner.get(v, ids[v])
@@ -205,13 +275,13 @@ def draw_dot(
         shadow = Value(out.data, label=name)
         home((li, j)).node(
             f"n{li}_{j}",
-            label=_value_label(shadow, grad_of(out), show_grad, precision, extra, rankdir),
+            label=_value_label(shadow, grad_of(out), show_grad, precision, extra, record_dir),
             shape="record",
             style="rounded",
         )
         inputs = [c for c in z.children if c not in _members]
         for c in inputs:
-            g.edge(node_id(c), f"n{li}_{j}")
+            g.edge(node_id(c), f"n{li}_{j}", minlen="2")
 
     for v in order:
         if v in owner:
@@ -221,7 +291,7 @@ def draw_dot(
         home(cluster_of.get(v)).node(
             vid,
             label=_value_label(
-                v, grad_of(v), show_grad, precision, rankdir=rankdir, name=(names or {}).get(v)
+                v, grad_of(v), show_grad, precision, rankdir=record_dir, name=(names or {}).get(v)
             ),
             shape="record",
             **attrs,
@@ -229,6 +299,7 @@ def draw_dot(
         if not v.children:
             continue
         op_id = f"{vid}_op"
+        params = own_params.get(v, set())
         home(cluster_of.get(v)).node(
             op_id,
             label=label(esc(SYMBOLS.get(v.op, v.op))),
@@ -236,21 +307,24 @@ def draw_dot(
             width="0.3",
             height="0.3",
             margin="0.02",
+            **({"ordering": "in"} if params else {}),
         )
         flow = (vid, None) in flowing or any((vid, ids[c]) in flowing for c in v.children)
         g.edge(op_id, vid, **({"color": FLOW, "penwidth": "2"} if flow else {}))
-        for c, local in zip(v.children, v.local_grads):
+        edges = list(zip(v.children, v.local_grads))
+        if params:  # a neuron: its weights and bias in index order (top to bottom), then its inputs
+            edges.sort(key=lambda e: e[0] not in params)
+        for c, local in edges:
             attrs = {}
             if show_local:
-                attrs["label"] = label(fmt(local, precision))
+                attrs["taillabel" if layered else "label"] = label(fmt(local, precision))
+            if params and c not in params:
+                attrs["minlen"] = "2"  # the layer before sits in its own column
             if (vid, ids[c]) in flowing:
                 attrs.update(color=FLOW, penwidth="2", fontcolor=FLOW)
             g.edge(node_id(c), op_id, **attrs)
 
-    for key in sorted(clusters, key=lambda k: (k, 0) if isinstance(k, int) else k):
-        if isinstance(key, tuple):
-            clusters[key[0]].subgraph(clusters[key])
-    for key in sorted(k for k in clusters if isinstance(k, int)):
+    for key in sorted(clusters):
         g.subgraph(clusters[key])
     return Drawing(g)
 
@@ -266,17 +340,15 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
     >>> "w_x1,1" in src and "g(r_3)" in src and src.count("->") == 10
     True
     """
-    layers = getattr(model, "layers", None)
-    if not layers:
-        raise TypeError(f"draw_network needs an nn model with layers (MLP), got {type(model).__name__}")
+    layers = neuron_layers(model, "draw_network")
     g = graphviz.Digraph(
         "network",
         graph_attr={"rankdir": rankdir, "nodesep": "0.5", "ranksep": "1.6", "splines": "line"},
         node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "circle", "fixedsize": "false"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"},
     )
-    grads_known = show_grad and any(p.grad != 0.0 for p in model.parameters())
-    nin = len(layers[0].neurons[0].w)
+    grads_known = show_grad and any(p.grad != 0.0 for n in chain(*layers) for p in (*n.weights, n.bias))
+    nin = len(layers[0][0].weights)
     previous = []
     with g.subgraph(name="layer1") as s:
         s.attr(rank="same")
@@ -287,22 +359,22 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
         current = []
         with g.subgraph(name=f"layer{li}") as s:
             s.attr(rank="same")
-            for j, neuron in enumerate(layer.neurons, 1):
+            for j, neuron in enumerate(layer, 1):
                 nid = f"n{li}_{j}"
                 lines = [
-                    neuron.a_label,
+                    neuron.name or f"neuron {li},{j}",
                     neuron.activation,
-                    f"{neuron.b.label} = {fmt(neuron.b.data, precision)}",
+                    f"{neuron.bias.label} = {fmt(neuron.bias.data, precision)}",
                 ]
                 if grads_known:
-                    lines.append(f"∂/∂b {fmt(neuron.b.grad, precision)}")
-                s.node(nid, label=label(esc("\n".join(lines))))
+                    lines.append(f"∂E/∂b {fmt(neuron.bias.grad, precision)}")
+                s.node(nid, label=label(esc("\n".join(line for line in lines if line))))
                 current.append(nid)
-        for j, neuron in enumerate(layer.neurons):
-            for k, w in enumerate(neuron.w):
+        for j, neuron in enumerate(layer):
+            for k, w in enumerate(neuron.weights):
                 text = f"{w.label} = {fmt(w.data, precision)}"
                 if grads_known:
-                    text += f"\n∂/∂w {fmt(w.grad, precision)}"
+                    text += f"\n∂E/∂w {fmt(w.grad, precision)}"
                 g.edge(previous[k], current[j], label=label(esc(text)))
         previous = current
     return Drawing(g)

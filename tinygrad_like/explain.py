@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.notation import is_constant, node_names, number, operand, to_tex
+from tinygrad_like.notation import is_constant, named, number, operand, speak, to_tex
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -85,10 +85,12 @@ class Explanation(Sequence[Step]):
         steps: list[Step],
         names: dict[Value, str],
         start: dict[Value, float],
+        notation: str = "",
     ) -> None:
         self.root = root
         self.steps = steps
         self.names = names
+        self.notation = notation  # "blog", "nielsen", or "" (the labels as they are)
         self._start = start  # each node's grad when the pass began (after seeding)
 
     def __len__(self) -> int:
@@ -269,8 +271,12 @@ class Player:
         return f"<Player: a {len(self.html):,}-character step-through page; display it in a notebook>"
 
 
-def explain(root: Value) -> Explanation:
+def explain(root: Value, *, notation: str | None = None) -> Explanation:
     r"""The steps of a fresh backward pass from ``root``, in the order they happen; changes no grad.
+
+    ``notation`` names the nodes as ``derive`` does: ``"blog"`` (r, g(r), g′, t, δ = y − t),
+    ``"nielsen"`` (w^l_jk, z^l_j, a^l_j, σ′, y) or ``None`` to follow the labels; where the
+    graph holds several samples each per-sample name carries its index, r_5⁽ⁱ⁾.
 
     The pass is ``backward()``'s, run on the side: ``root`` seeded with 1.0, every
     other node starting from 0, each step adding local × upstream to one child. So
@@ -291,7 +297,7 @@ def explain(root: Value) -> Explanation:
     if not isinstance(root, Value):
         raise TypeError(f"explain needs a Value, got {type(root).__name__}")
     order = topological_order(root)
-    names = node_names(order)
+    names, spoken = named(order, notation)
     grads = dict.fromkeys(order, 0.0)
     grads[root] = 1.0
     start = dict(grads)
@@ -311,7 +317,7 @@ def explain(root: Value) -> Explanation:
                     node,
                     child,
                     local,
-                    op.rule(i, operand_names),
+                    speak(op.rule(i, operand_names), spoken),
                     upstream,
                     contribution,
                     grads[child],
@@ -319,4 +325,4 @@ def explain(root: Value) -> Explanation:
                     names[child],
                 )
             )
-    return Explanation(root, steps, names, start)
+    return Explanation(root, steps, names, start, spoken)

@@ -6,24 +6,28 @@ writer turns each such group of ``weighted_sum`` nodes (with their activation) i
 matrix form, one statement per layer:
 
     Z3 = W3 @ A2 + B3            z^l = w^l a^(l−1) + b^l
-    A3 = sigmoid(Z3)             a^l = σ(z^l)
-    d_Z3 = d_A3 * (A3 * (1.0 - A3))   δ^l = ∂C/∂a^l ∘ σ′(z^l)         (BP1 / BP2)
+    A3, (L3,) = sigmoid(Z3)      a^l = σ(z^l), and σ′(z^l)
+    d_Z3 = d_A3 * L3             δ^l = ∂C/∂a^l ∘ σ′(z^l)               (BP1 / BP2)
     d_W3 = d_Z3 @ A2.T           ∂C/∂w^l_jk = a^(l−1)_k δ^l_j, summed over the batch   (BP4)
     d_B3 = total_rows(d_Z3)      ∂C/∂b^l_j = δ^l_j                    (BP3)
     d_A2 = W3.T @ d_Z3           (w^(l+1))ᵀ δ^(l+1)                     (BP2)
 
-Everything else (the loss, a branch, an odd node) keeps its per-node statement. The gradients
-equal the per-node program's up to the order of floating-point additions.
+A layer is a group of nodes whose entry has ``split`` (a neuron's z: weights, inputs, bias),
+and its activation any one-operand entry marked ``activation``, called through the entry's
+``on_arrays`` as every node is. Everything else (the loss, a branch, an odd node) keeps its
+per-node statement. The gradients equal the per-node program's up to the order of
+floating-point additions.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tinygrad_like.ops import lookup
+from tinygrad_like.plan import Plan, check_lines, edge_lines, forward_line, seed_lines
 from tinygrad_like.value import Value
-
-ACTIVATIONS = {"relu": "step({Z})", "sigmoid": "{A} * (1.0 - {A})", "tanh": "1.0 - {A} * {A}"}
 
 
 @dataclass
@@ -34,31 +38,35 @@ class Group:
     members: list[Value]
     inputs: tuple[Value, ...]
     bias: bool
-    activation: str | None = None
+    activation: str | None = None  # the activation's function in the program (ops.Op.ident)
     outputs: list[Value] = field(default_factory=list)
     source: Group | None = None  # the group whose outputs, in order, are these inputs
     consumers: list[Group] = field(default_factory=list)
     held: set[int] = field(default_factory=set)  # ids of the parameters the members hold
 
 
-def find_groups(plan) -> list[Group]:
-    """Layers: weighted_sum nodes over the same varying inputs, with parameter weights and biases."""
+def _split(v: Value) -> tuple[list[Value], list[Value], Value | None] | None:
+    """A neuron's z as (weights, inputs, bias), or None for a node of another op."""
+    split = lookup(v.op).split if v.children else None
+    return split(v.children) if split is not None else None
+
+
+def find_groups(plan: Plan) -> list[Group]:
+    """Layers: neurons' z nodes over the same varying inputs, with parameter weights and biases."""
     by_inputs: dict[tuple, Group] = {}
     for v in plan.order:
-        if v.op != "weighted_sum":
+        parts = _split(v)
+        if parts is None or not parts[0]:
             continue
-        pairs = len(v.children) - len(v.children) % 2
-        weights, inputs = v.children[0:pairs:2], v.children[1:pairs:2]
-        bias = len(v.children) % 2 == 1
-        if not pairs:
-            continue
-        if not all(w in plan.param_set for w in weights) or (bias and v.children[-1] not in plan.param_set):
+        weights, inputs, b = parts
+        bias = b is not None
+        if not all(plan.is_param(w) for w in weights) or (b is not None and not plan.is_param(b)):
             continue
         if not all(x in plan.varying for x in inputs):
             continue
         # A matrix row holds each parameter once: a weight that is also the bias, or a parameter
         # another neuron of the layer already holds, would lose one of its gradient's terms.
-        own = {id(p) for p in weights} | ({id(v.children[-1])} if bias else set())
+        own = {id(p) for p in weights} | ({id(b)} if b is not None else set())
         if len(own) != len(weights) + bias:
             continue
         key = (tuple(map(id, inputs)), bias)
@@ -82,9 +90,10 @@ def find_groups(plan) -> list[Group]:
     for k, g in enumerate(groups, 1):
         g.tag = tags[k - 1] if nielsen else str(k)
         after = [parents.get(m, []) for m in g.members]
-        ops = {p[0].op for p in after if len(p) == 1}
-        if all(len(p) == 1 for p in after) and len(ops) == 1 and ops <= set(ACTIVATIONS):
-            g.activation = ops.pop()
+        ops = {lookup(p[0].op) for p in after if len(p) == 1}
+        activation = next(iter(ops)) if len(ops) == 1 else None
+        if all(len(p) == 1 for p in after) and activation and activation.activation and not activation.code:
+            g.activation = activation.ident
             g.outputs = [p[0] for p in after]
         else:
             g.outputs = list(g.members)
@@ -96,7 +105,7 @@ def find_groups(plan) -> list[Group]:
     return groups
 
 
-def write_batch_program(plan) -> tuple[str, dict]:
+def write_batch_program(plan: Plan) -> tuple[str, dict]:
     """The batch program's source and the index arrays it reads the parameters with."""
     import numpy as np
 
@@ -116,7 +125,8 @@ def write_batch_program(plan) -> tuple[str, dict]:
     def matrix_in(g: Group) -> str:
         return f"A{g.source.tag}" if g.source else f"X{g.tag}"
 
-    forward, emitted = [], set()
+    forward: list[str | tuple[str, str]] = []  # a pair: (without, with the local derivatives)
+    emitted = set()
     for p in scalar_params:
         forward.append(f"    {names[p]} = params[{plan.param_index[p]}]")
     for v in plan.order:
@@ -125,14 +135,14 @@ def write_batch_program(plan) -> tuple[str, dict]:
         g = member_of.get(v)
         if g is None:
             if v not in fused:
-                forward.append(plan.forward_line(v))
+                forward.append((forward_line(plan, v, locals_=False), forward_line(plan, v, locals_=True)))
             continue
         if g.tag in emitted:
             continue
         emitted.add(g.tag)
         m, k = len(g.members), len(g.inputs)
         constants[f"W{g.tag}_at"] = np.array(
-            [[plan.param_index[z.children[2 * i]] for i in range(k)] for z in g.members], dtype=np.intp
+            [[plan.param_index[w] for w in _weights(z)] for z in g.members], dtype=np.intp
         )
         # identifiers, not labels: a label may hold a newline, and this comment is code
         labels = ", ".join(names[z] for z in g.members[:3]) + (", …" if m > 3 else "")
@@ -142,23 +152,25 @@ def write_batch_program(plan) -> tuple[str, dict]:
         forward.append(f"    W{g.tag} = params[W{g.tag}_at]")
         z = f"Z{g.tag} = W{g.tag} @ {matrix_in(g)}"
         if g.bias:  # a column: added to every sample's column of W @ A
-            constants[f"B{g.tag}_at"] = np.array(
-                [[plan.param_index[z_.children[-1]]] for z_ in g.members], np.intp
-            )
+            constants[f"B{g.tag}_at"] = np.array([[plan.param_index[_bias(z_)]] for z_ in g.members], np.intp)
             z += f" + params[B{g.tag}_at]"
         forward.append(f"    {z}")
         out = f"A{g.tag}"
-        forward.append(f"    {out} = {g.activation}(Z{g.tag})" if g.activation else f"    {out} = Z{g.tag}")
+        if g.activation:
+            call = f"{g.activation}(Z{g.tag})"
+            forward.append((f"    {out}, _ = {call}", f"    {out}, (L{g.tag},) = {call}"))
+        else:
+            forward.append(f"    {out} = Z{g.tag}")
         for j, (member, output) in enumerate(zip(g.members, g.outputs)):
             if member in used:
                 forward.append(f"    {names[member]} = Z{g.tag}[{j}]")
             if output in used and output is not member:
                 forward.append(f"    {names[output]} = {out}[{j}]")
-    forward += plan.check_lines()
+    forward += check_lines(plan)
 
     # Backward: per-node statements outside the layers; one block per layer, reached once every
     # node that reads the layer's outputs has passed its gradient back.
-    backward = plan.seed_lines()
+    backward = seed_lines(plan)
     assigned: set[Value] = {plan.root} if backward else set()
     d_varying: set[Value] = set()
     from_layers: dict[str, list[str]] = {}  # layer tag → matrices (d of its outputs) from the layers above
@@ -174,7 +186,7 @@ def write_batch_program(plan) -> tuple[str, dict]:
             backward += _layer_backward(g_out[0], plan, assigned, from_layers, matrix_in)
         if v in fused or v not in plan.needed or not v.children or v not in assigned:
             continue
-        backward += plan.edge_lines(v, assigned, d_varying)
+        backward += edge_lines(plan, v, assigned, d_varying)
 
     grads = ["    grads = zeros(n_params)"]
     for g in groups:
@@ -192,13 +204,13 @@ def write_batch_program(plan) -> tuple[str, dict]:
     lines = [
         f"def forward({args}):",
         f'    """{root} (and the outputs) for every sample of a batch, a layer at a time."""',
-        *forward,
+        *[line if isinstance(line, str) else line[0] for line in forward],
         f"    return {root}, ({out_tuple})",
         "",
         "",
         f"def forward_backward({args}, n_samples):",
         f'    """{root} and ∂{root}/∂(each parameter), summed over the batch: BP1–BP4 in matrix form."""',
-        *forward,
+        *[line if isinstance(line, str) else line[1] for line in forward],
         "    # backward",
         *backward,
         *grads,
@@ -208,19 +220,20 @@ def write_batch_program(plan) -> tuple[str, dict]:
     return "\n".join(lines) + "\n", constants
 
 
-def _layer_backward(g: Group, plan, assigned: set, from_layers: dict, matrix_in) -> list[str]:
+def _layer_backward(
+    g: Group, plan: Plan, assigned: set, from_layers: dict, matrix_in: Callable[[Group], str]
+) -> list[str]:
     names, tag = plan.names, g.tag
     rows = [f"d_{names[o]}" if o in assigned else "0.0" for o in g.outputs]
     parts = list(from_layers.get(tag, []))
     if any(r != "0.0" for r in rows):
-        parts.append(f"stack(({', '.join(rows)},))")
+        parts.append(f"stack(({', '.join(rows)},), n_samples)")
     if not parts:
         return []
     lines = [f"    # layer {tag}, backward: δ, then BP4, BP3 and the error passed down (BP2)"]
     lines.append(f"    d_A{tag} = {' + '.join(parts)}")
     if g.activation:
-        local = ACTIVATIONS[g.activation].format(Z=f"Z{tag}", A=f"A{tag}")
-        lines.append(f"    d_Z{tag} = d_A{tag} * ({local})")
+        lines.append(f"    d_Z{tag} = d_A{tag} * L{tag}")
     else:
         lines.append(f"    d_Z{tag} = d_A{tag}")
     lines.append(f"    d_W{tag} = d_Z{tag} @ {matrix_in(g)}.T")
@@ -237,3 +250,15 @@ def _layer_backward(g: Group, plan, assigned: set, from_layers: dict, matrix_in)
                     lines.append(f"    d_{names[x]} = {grad}")  # a new array: d_X's rows are views
                     assigned.add(x)
     return lines
+
+
+def _weights(z: Value) -> list[Value]:
+    parts = _split(z)
+    assert parts is not None  # a layer's member is a neuron's z
+    return parts[0]
+
+
+def _bias(z: Value) -> Value:
+    parts = _split(z)
+    assert parts is not None and parts[2] is not None  # a layer with biases
+    return parts[2]

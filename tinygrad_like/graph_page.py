@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from tinygrad_like.draw import SYMBOLS, fmt
+from tinygrad_like.draw import SYMBOLS, fmt, neuron_layers
 from tinygrad_like.layout import layered_layout
 from tinygrad_like.notation import number, operand
 from tinygrad_like.page import check_size, page_html
@@ -55,18 +55,17 @@ def _equation(step, upstream_name: str, roles: dict) -> str:
 def _neuron_roles(model, names: dict) -> dict:
     """What a neuron's r and g(r) are in the documents' words, for a model's graph."""
     roles = {}
-    for layer in getattr(model, "layers", []):
-        for neuron in layer.neurons:
-            z = getattr(neuron, "z", None)
+    for layer in neuron_layers(model, "to_html(model=…)"):
+        for neuron in layer:
+            z, a = neuron.z, neuron.a
             if z is None or z not in names:
                 continue
             roles[z] = (
                 f"{names[z]} is the input of a neuron's activation: its grad is Nielsen's δ = ∂E/∂{names[z]} "
                 "(z.grad)."
             )
-    for v, name in names.items():
-        if v.op in ("sigmoid", "tanh", "relu") and len(v.children) == 1 and v.children[0] in roles:
-            roles[v] = f"{name} is a neuron's output: its grad is the blog's δ_j = ∂E/∂g(r_j)."
+            if a is not None and a is not z and a in names:
+                roles[a] = f"{names[a]} is a neuron's output: its grad is the blog's δ_j = ∂E/∂g(r_j)."
     return roles
 
 

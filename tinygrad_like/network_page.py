@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from tinygrad_like.draw import neuron_layers
 from tinygrad_like.notation import is_constant, number
 from tinygrad_like.page import page_html
 
@@ -50,23 +51,19 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     """What ``page_html`` takes for the neuron-level page. Each frame also carries ``answer``: the
     numbers it reveals as questions (plain text ``what``, ``value``, ``rule``, ``numbers``), for the
     practice page."""
-    layers = getattr(model, "layers", None)
-    if not layers:
+    if model is None:
         raise ValueError(
             "to_html(level='neuron') draws an nn model's neurons: pass model=the nn model (an MLP)"
         )
+    layers = neuron_layers(model, "to_html(level='neuron')")
     grads, names, e = _pass_grads(explanation), explanation.names, html.escape
-    neurons = [n for layer in layers for n in layer.neurons]
+    neurons = [n for layer in layers for n in layer]
     if any(n.z is None or n.z not in grads for n in neurons):
         raise ValueError("to_html(level='neuron'): the loss was not computed by this model's last call")
-    out_of = {
-        v.children[0]: v for v in grads if len(v.children) == 1 and v.children[0] in {n.z for n in neurons}
-    }
     number_of = {n: k for k, n in enumerate(neurons, 1)}
-    nin = len(layers[0].neurons[0].w)
-    columns = [[f"x{k}" for k in range(1, nin + 1)]] + [
-        [f"f{number_of[n]}" for n in layer.neurons] for layer in layers
-    ]
+    nin = len(layers[0][0].weights)
+    columns = [[f"x{k}" for k in range(1, nin + 1)]]
+    columns += [[f"f{number_of[n]}" for n in layer] for layer in layers]
     columns.append(["loss"])
     tallest = max(len(c) for c in columns)
     boxes, centre = {}, {}
@@ -77,7 +74,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
             boxes[nid] = (cx - R, cy - R, 2 * R, 2 * R + 22)
 
     def a_of(n):
-        return out_of.get(n.z, n.z)
+        return n.a if n.a is not None and n.a in grads else n.z
 
     def g_prime(n):
         a = a_of(n)
@@ -102,9 +99,9 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     inputs_of: dict[str, list[tuple[str, Value]]] = {}
     for li, layer in enumerate(layers):
         previous = columns[li]
-        for n in layer.neurons:
+        for n in layer:
             nid = f"f{number_of[n]}"
-            for k, w in enumerate(n.w):
+            for k, w in enumerate(n.weights):
                 wid = f"w-{previous[k]}-{nid}"
                 inputs_of.setdefault(nid, []).append((previous[k], w))
                 (x0, y0), (x1, y1) = centre[previous[k]], centre[nid]
@@ -155,7 +152,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     )
 
     steps = []
-    output = layers[-1].neurons
+    output = layers[-1]
     ys = ", ".join(names[a_of(n)] for n in output)
     steps.append(
         {
@@ -185,7 +182,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
         }
     )
     for li in range(len(layers) - 1, -1, -1):
-        for n in layers[li].neurons:
+        for n in layers[li]:
             nid, j = f"f{number_of[n]}", number_of[n]
             if li == len(layers) - 1:
                 equation = f"<p class='rule'>δ_{j} = δ = <b>{number(delta(n))}</b></p>"
@@ -193,9 +190,9 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                 given = f"δ = {number(delta(n), '.6g')} (the error signal)"
                 source, edges = ["loss"], [f"e-{nid}-loss"]
             else:
-                nxt = layers[li + 1].neurons
-                k_index = layers[li].neurons.index(n)
-                terms = [(m, m.w[k_index]) for m in nxt]
+                nxt = layers[li + 1]
+                k_index = layers[li].index(n)
+                terms = [(m, m.weights[k_index]) for m in nxt]
                 text = " + ".join(f"δ_{number_of[m]}·g′(r_{number_of[m]})·{e(w.label)}" for m, w in terms)
                 nums = " + ".join(
                     f"{number(delta(m), '.4g')}·{number(g_prime(m), '.4g')}·{number(w.data, '.4g')}"
@@ -226,7 +223,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                 }
             )
     for li in range(len(layers) - 1, -1, -1):
-        for n in layers[li].neurons:
+        for n in layers[li]:
             nid, j = f"f{number_of[n]}", number_of[n]
             for src, w in inputs_of[nid]:
                 is_input = src.startswith("x")

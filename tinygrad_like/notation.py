@@ -13,6 +13,12 @@ constant's is unique: a label used twice becomes ``x1#2`` the second time.
 '1 - \\tanh^{2}(n)'
 >>> to_tex("σ′(r_5)·w_3,5")
 "\\sigma'(r_{5}) \\cdot w_{3,5}"
+>>> to_tex("δ⁽¹⁾^2 + z³₁⁽²⁾^2")
+'\\delta^{(1)}{}^{2} + {z^{3}_{1}}^{(2)}{}^{2}'
+
+Where a graph is a layered network (``tinygrad_like.layered``) the nodes can be
+named in either document's notation (``notation="blog"`` or ``"nielsen"``), and
+where it holds several samples each per-sample name carries its index: r_5⁽ⁱ⁾.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ class _Names(string.Formatter):
         if conversion == "b":
             return value
         if conversion == "t":
-            atomic = re.fullmatch(r"[\w.,′̂]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
+            atomic = re.fullmatch(r"[\w.,′̂⁽⁾]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
             return value if atomic and not value.startswith("-") else f"({value})"
         return f"({value})" if _top_level(value, "+−") and " " in value else value
 
@@ -202,8 +208,8 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
                 _s, j = network.differences[v]
                 if spoken == "nielsen":
                     label = ""  # δ is ∂C/∂z in Nielsen's notes: a^L_j − y_j is written out
-                else:  # δ_j is the blog's ∂E/∂g(r_j): for output neuron j that is y − t
-                    label = "δ" if network.sizes[-1] == 1 else f"δ_{sum(network.sizes[1:-1]) + j}"
+                else:  # the blog's error signal δ = y − t; with several outputs y_n − t_n written out
+                    label = "δ" if network.sizes[-1] == 1 else ""  # (δ_j is the blog's ∂E/∂g(r_j))
             elif v is root and not v.label and v not in network.sample_of:
                 label = "C" if spoken == "nielsen" else "E"
             if label and several and v in network.sample_of:
@@ -245,7 +251,7 @@ def operand(name: str) -> str:
     >>> operand("x·w + b"), operand("x·w"), operand("g(r_3)"), operand("w_x1,1"), operand("δ^2")
     ('(x·w + b)', '(x·w)', 'g(r_3)', 'w_x1,1', '(δ^2)')
     """
-    match = re.fullmatch(r"[\w.,′̂#]+|\w*\((.*)\)", name)
+    match = re.fullmatch(r"[\w.,′̂#⁽⁾]+|\w*\((.*)\)", name)
     atomic = match is not None
     if match and match.group(1) is not None:  # f(...): atomic unless something follows the call
         atomic = _closing(name, name.index("(")) == len(name) - 1
@@ -336,4 +342,6 @@ def to_tex(text: str) -> str:
     out = re.sub(
         r"\^(-?[\w.]+)", lambda m: m.group(0) if m.group(1).startswith("{") else "^{" + m.group(1) + "}", out
     )
+    out = re.sub(r"(\^\{\([^{}]*\)\})(?=\^)", r"\1{}", out)  # δ⁽¹⁾^2: no double superscript
+    out = re.sub(r"(?<![\\\w])([A-Za-z]{2,})(?![\w{])", r"\\mathrm{\1}", out)  # out, relu: one word
     return re.sub(r" {2,}", " ", out).strip()

@@ -1,16 +1,22 @@
 r"""The table of operations: the one place where an operation is defined.
 
-Each entry says three things about an op, side by side:
+An entry (``Op``) holds everything anything in the project needs to know about an op:
 
-- ``forward(*xs)``: the result *and* the local derivatives ∂out/∂xᵢ, computed
-  together from the operands' numbers: ``(out, (∂out/∂x₀, ∂out/∂x₁, …))``.
-- ``written``: how the result is written with its operands' names (``tanh({0})``).
-- ``rules``: each local derivative written with the operands' names
-  (``1 − tanh²({0})``), for explanations, derivations and drawings.
+- ``forward(*xs)``: the result *and* the local derivatives ∂out/∂xᵢ, computed together
+  from the operands' numbers: ``(out, (∂out/∂x₀, ∂out/∂x₁, …))``. The Value graph calls
+  it, and so does the compiled program on floats: the same function, so the same bits.
+- ``arrays(*xs)``: the same over numpy arrays, elementwise, for the batch program (within
+  a few ulps of ``forward``), and ``undefined(*xs)``, where ``forward`` would raise; the
+  batch program then raises ``forward``'s own error for the first such sample. Without
+  ``arrays`` the batch program runs ``forward`` on each element.
+- ``code`` and ``grad_code``: for plain arithmetic (+ − × and Σ), the result and local
+  derivatives as an expression, which the programs write out instead of a call.
+- ``written``, ``rules``, ``prime``, ``symbol``, ``tex``: its texts, for explanations,
+  derivations and drawings.
+- ``activation``: whether a neuron may use it as g; ``parser``: its name in expressions;
+  ``torch``: the ``torch.nn`` module that computes it; ``js``: the practice page's calculator.
 
-``Value`` calls ``forward`` and stores the local derivatives on the new node;
-``backward()`` only multiplies them. So the chain rule is data, and adding an
-op is adding one entry here.
+So the chain rule is data, and adding an op is one entry: ``register(Op(...))``.
 
 >>> TABLE["tanh"].forward(0.0)
 (0.0, (1.0,))
@@ -21,78 +27,29 @@ op is adding one entry here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any, TypeVar
 
 from tinygrad_like.notation import fill_names
 
-Forward = Callable[..., "tuple[float, tuple[float, ...]]"]
+Forward = Callable[..., "tuple[Any, tuple[Any, ...]]"]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Op:
-    """One operation: its name, its forward pass with local derivatives, and its text.
+class _Numpy:
+    """numpy, imported on first use: the engine itself needs only the standard library."""
 
-    ``arity`` is the number of operands, or ``None`` for an op that takes any
-    number of them (``sum``). ``prime`` is the short name of the derivative of
-    a one-operand op (``σ′({0})``), as the documents write g′(r).
+    def __getattr__(self, name: str) -> Any:
+        import numpy
 
-    ``code`` and ``grad_code`` are the same forward and local derivatives as
-    Python code over the operands' variable names (and ``{out}``, the result's),
-    for the compiler; they do the engine's float operations in the engine's order.
-    """
+        value = getattr(numpy, name)
+        setattr(self, name, value)  # found in the instance from now on: no second __getattr__
+        return value
 
-    name: str
-    arity: int | None
-    forward: Forward
-    written: str
-    rules: tuple[str, ...]
-    prime: str = ""
-    code: str = ""
-    grad_code: tuple[str, ...] = ()
 
-    def code_for(self, names: list[str]) -> str:
-        """The forward as a Python expression over the operands' variable names."""
-        if self.name == "sum":
-            return " + ".join(names)
-        if self.name == "weighted_sum":
-            terms = [f"{names[i]} * {names[i + 1]}" for i in range(0, len(names) - 1, 2)]
-            return " + ".join(terms + names[len(names) - len(names) % 2 :])
-        return self.code.format(*names)
-
-    def grad_code_for(self, index: int, names: list[str], out: str) -> str:
-        """∂out/∂(operand ``index``) as a Python expression ("1" and "-1" mean plain ±)."""
-        if self.name == "sum":
-            return "1"
-        if self.name == "weighted_sum":
-            if index == len(names) - 1 and len(names) % 2:
-                return "1"
-            return names[index + 1] if index % 2 == 0 else names[index - 1]
-        return self.grad_code[index].format(*names, out=out)
-
-    def write(self, names: list[str]) -> str:
-        """The result written with the operands' names: ``a + b``, ``tanh(m)``."""
-        if self.name == "sum":
-            return " + ".join(names)
-        if self.name == "weighted_sum":
-            terms = [fill_names("{0}·{1}", names[i], names[i + 1]) for i in range(0, len(names) - 1, 2)]
-            return " + ".join(terms + names[len(names) - len(names) % 2 :])
-        return fill_names(self.written, *names)
-
-    def rule(self, index: int, names: list[str]) -> str:
-        """The local derivative ∂out/∂(operand ``index``) written with the operands' names."""
-        if self.name == "sum":
-            return "1"
-        if self.name == "weighted_sum":  # operands w1, x1, w2, x2, …, b: ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
-            if index == len(names) - 1 and len(names) % 2:
-                return "1"
-            return fill_names("{0}", names[index + 1] if index % 2 == 0 else names[index - 1])
-        return fill_names(self.rules[index], *names)
-
-    def derivative_name(self, names: list[str]) -> str:
-        """The short name of a one-operand op's derivative, as the documents write g′(r)."""
-        return fill_names(self.prime, *names)
+np: Any = _Numpy()
 
 
 class DomainError(ValueError):
@@ -105,6 +62,111 @@ class DivisionByZeroError(DomainError, ZeroDivisionError):
     >>> issubclass(DivisionByZeroError, ZeroDivisionError)
     True
     """
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation, complete: see the module's docstring for what each field is for.
+
+    ``arity`` is the number of operands, or ``None`` for an op that takes any number
+    (``sum``). Texts are templates over the operands' names (``tanh({0!b})``); an op
+    with a variable number of operands gives functions instead (``written(names)``,
+    ``rules(index, names)``, ``code(names)``, ``grad_code(index, names)``), and
+    ``split`` when its operands are a neuron's weights, inputs and bias.
+    ``name_in_programs`` is the identifier the compiled programs call it by (its name
+    when that is one).
+    """
+
+    name: str
+    arity: int | None
+    forward: Forward
+    written: str | Callable[[list[str]], str] = ""
+    rules: tuple[str, ...] | Callable[[int, list[str]], str] = ()
+    prime: str = ""
+    arrays: Forward | None = None
+    undefined: Callable[..., Any] | None = None
+    code: str | Callable[[list[str]], str] = ""
+    grad_code: tuple[str, ...] | Callable[[int, list[str]], str] = ()
+    symbol: str = ""
+    tex: str = ""
+    activation: bool = False
+    parser: str = ""
+    torch: str = ""
+    js: str = ""
+    split: Callable[[Sequence[Any]], tuple[list[Any], list[Any], Any]] | None = None
+    name_in_programs: str = ""
+
+    @property
+    def ident(self) -> str:
+        """The name the compiled programs call this op's function by."""
+        return self.name_in_programs or self.name
+
+    def code_for(self, names: list[str]) -> str:
+        """The forward as a Python expression over the operands' variable names (ops with ``code``)."""
+        return self.code(names) if callable(self.code) else self.code.format(*names)
+
+    def grad_code_for(self, index: int, names: list[str]) -> str:
+        """∂out/∂(operand ``index``) as an expression (ops with ``code``; "1" and "-1" mean plain ±)."""
+        if callable(self.grad_code):
+            return self.grad_code(index, names)
+        return self.grad_code[index].format(*names)
+
+    def write(self, names: list[str]) -> str:
+        """The result written with the operands' names: ``a + b``, ``tanh(m)``."""
+        return self.written(names) if callable(self.written) else fill_names(self.written, *names)
+
+    def rule(self, index: int, names: list[str]) -> str:
+        """The local derivative ∂out/∂(operand ``index``) written with the operands' names."""
+        if callable(self.rules):
+            return self.rules(index, names)
+        return fill_names(self.rules[index], *names)
+
+    def derivative_name(self, names: list[str]) -> str:
+        """The short name of a one-operand op's derivative, as the documents write g′(r)."""
+        return fill_names(self.prime, *names)
+
+    def operand_names(self, count: int) -> list[str]:
+        """Names for the operands as the rules state them: x; x, y; w1, x1, …, b; x1, x2, …"""
+        if self.split is not None:
+            weights, inputs, bias = self.split(range(count))
+            names = [n for k in range(1, len(weights) + 1) for n in (f"w{k}", f"x{k}")]
+            return names + ["b"] * (bias is not None)
+        return ["x"] if count == 1 else ["x", "y"] if count == 2 else [f"x{k}" for k in range(1, count + 1)]
+
+    @cached_property
+    def on_arrays(self) -> Forward:
+        """``forward`` over numpy arrays: ``arrays`` (or ``forward`` on each element) after the
+        check for ``undefined`` samples; each local derivative has the result's shape."""
+        compute = self.arrays or _elementwise(self.forward)
+        undefined, forward = self.undefined, self.forward
+
+        def on_arrays(*xs):
+            if undefined is not None:
+                bad = undefined(*xs)
+                if np.any(bad):  # the engine's own error, for the first sample that has one
+                    at = int(np.argmax(np.broadcast_to(bad, np.broadcast(*xs).shape).ravel()))
+                    forward(*[float(np.broadcast_to(x, np.shape(bad)).ravel()[at]) for x in xs])
+            out, local = compute(*xs)
+            shape = np.shape(out)
+            if any(np.shape(d) != shape for d in local):  # 1/b for a b that is the same for all
+                local = tuple(np.broadcast_to(d, shape) for d in local)
+            return out, local
+
+        return on_arrays
+
+
+def _elementwise(forward: Forward) -> Forward:
+    """``forward`` run on every element of its operands' arrays, for an entry without ``arrays``."""
+
+    def flat(*x):
+        out, local = forward(*x)
+        return (out, *local)
+
+    def each(*xs):
+        out, *local = np.vectorize(flat, otypes=[float] * (len(xs) + 1))(*xs)
+        return out, tuple(local)
+
+    return each
 
 
 def _fmt(x: float) -> str:
@@ -132,7 +194,11 @@ def _check_power(op: str, x: float, n: float) -> None:
         )
 
 
-# ---- forward functions: result and local derivatives together -------------------------------
+def _power_undefined(a, b):
+    return ((a == 0) & (b < 0)) | ((a < 0) & (np.floor(b) != b))
+
+
+# ---- forward functions: result and local derivatives together, on floats and on arrays -------
 
 
 def _add(a, b):
@@ -154,12 +220,23 @@ def _div(a, b):
     return out, (1.0 / b, -out / b)  # −a/b² written as −(a/b)/b: x/x gives exactly 0
 
 
+def _div_arrays(a, b):
+    out = a / b
+    return out, (1.0 / b, -out / b)
+
+
 def _neg(a):
     return -a, (-1.0,)
 
 
 def _sum(*xs):
     return float(sum(xs)), (1.0,) * len(xs)
+
+
+def _split_weighted(xs: Sequence[T]) -> tuple[list[T], list[T], T | None]:
+    """A weighted sum's operands (w₁, x₁, w₂, x₂, …, b) as (weights, inputs, bias or None)."""
+    pairs = len(xs) - len(xs) % 2
+    return list(xs[0:pairs:2]), list(xs[1:pairs:2]), xs[-1] if pairs < len(xs) else None
 
 
 def _weighted_sum(*xs):
@@ -176,6 +253,34 @@ def _weighted_sum(*xs):
     return out, tuple(local)
 
 
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _sum_code(names: list[str]) -> str:
+    """As the engine adds: Python's sum (which compensates rounding from Python 3.12 on)."""
+    return f"sum({_tuple(names)})"
+
+
+def _weighted_sum_code(names: list[str]) -> str:
+    """As the engine adds: Python's sum of the products from 0.0, then the bias."""
+    ws, xs, b = _split_weighted(names)
+    products = _tuple([f"{w} * {x}" for w, x in zip(ws, xs)])
+    return f"sum({products}, 0.0)" + (f" + {b}" if b is not None else "")
+
+
+def _weighted_sum_local(index: int, names: list[str]) -> str:
+    """∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1, with the operands (w₁, x₁, …, b) named."""
+    if index == len(names) - 1 and len(names) % 2:
+        return "1"
+    return names[index + 1] if index % 2 == 0 else names[index - 1]
+
+
+def _weighted_sum_written(names: list[str]) -> str:
+    ws, xs, b = _split_weighted(names)
+    return " + ".join([fill_names("{0}·{1}", w, x) for w, x in zip(ws, xs)] + ([b] if b is not None else []))
+
+
 def _pow(a, b):
     """a ** b with both sides Values: ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a."""
     _check_power("**", a, b)
@@ -189,11 +294,22 @@ def _pow(a, b):
     return out, (b * _power(a, b - 1) if b != 0 else 0.0, d_b)
 
 
+def _pow_arrays(a, b):
+    out = np.power(a, b)
+    d_b = np.where(a > 0, out * np.log(np.where(a > 0, a, 1.0)), np.where(a == 0, 0.0, np.nan))
+    return out, (np.where(b != 0, b * np.power(a, b - 1), 0.0), d_b)
+
+
 def _exp(a):
     try:
         out = math.exp(a)
     except OverflowError:
         out = math.inf
+    return out, (out,)
+
+
+def _exp_arrays(a):
+    out = np.exp(a)
     return out, (out,)
 
 
@@ -203,8 +319,17 @@ def _log(a):
     return math.log(a), (1.0 / a,)
 
 
+def _log_arrays(a):
+    return np.log(a), (1.0 / a,)
+
+
 def _tanh(a):
     t = math.tanh(a)
+    return t, (1.0 - t * t,)
+
+
+def _tanh_arrays(a):
+    t = np.tanh(a)
     return t, (1.0 - t * t,)
 
 
@@ -218,15 +343,30 @@ def _sigmoid(a):
     return s, (s * (1.0 - s),)
 
 
+def _sigmoid_arrays(a):
+    e = np.exp(-np.abs(a))  # the same two forms, chosen per element
+    s = np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return s, (s * (1.0 - s),)
+
+
 def _relu(a):
     # The trap: relu has no derivative at exactly 0. We take 0 there, as PyTorch does.
     # Tested as a <= 0, as PyTorch's threshold: NaN fails it and passes through, with gradient 1.
     return (0.0, (0.0,)) if a <= 0 else (a, (1.0,))
 
 
+def _relu_arrays(a):
+    kept = ~(a <= 0)
+    return np.where(kept, a, 0.0), (np.where(kept, 1.0, 0.0),)
+
+
 def _abs(a):
     # |a| has no derivative at 0 either; sign(0) = 0, as PyTorch does.
     return abs(a), (1.0 if a > 0 else -1.0 if a < 0 else 0.0,)
+
+
+def _abs_arrays(a):
+    return np.abs(a), (np.where(a > 0, 1.0, np.where(a < 0, -1.0, 0.0)),)
 
 
 def _sqrt(a):
@@ -236,89 +376,93 @@ def _sqrt(a):
     return out, (0.5 / out if out != 0 else math.inf,)  # NaN stays NaN, as in PyTorch
 
 
-TABLE: dict[str, Op] = {
-    op.name: op
-    for op in (
-        Op("+", 2, _add, "{0} + {1}", ("1", "1"), code="{0} + {1}", grad_code=("1", "1")),
-        Op("-", 2, _sub, "{0} − {1}", ("1", "−1"), code="{0} - {1}", grad_code=("1", "-1")),
-        Op("*", 2, _mul, "{0}·{1}", ("{1}", "{0}"), code="{0} * {1}", grad_code=("{1}", "{0}")),
-        Op(
-            "/",
-            2,
-            _div,
-            "{0!t}/{1!t}",
-            ("1/{1!t}", "−{0!t}/{1!t}²"),
-            code="divide({0}, {1})",
-            grad_code=("1.0 / {1}", "-{out} / {1}"),
-        ),
-        Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",)),
-        Op("sum", None, _sum, "", ()),
-        Op("weighted_sum", None, _weighted_sum, "", ()),
-        Op(
-            "**",
-            2,
-            _pow,
-            "{0!t}^{1!t}",
-            ("{1!t}·{0!t}^({1!b} − 1)", "{0!t}^{1!t}·ln {0!t}"),
-            code="power({0}, {1})",
-            grad_code=("power_base_grad({0}, {1})", "power_exponent_grad({0}, {out})"),
-        ),
-        Op(
-            "exp", 1, _exp, "exp({0!b})", ("exp({0!b})",), "exp({0!b})", code="exp({0})", grad_code=("{out}",)
-        ),
-        Op("log", 1, _log, "log({0!b})", ("1/{0!t}",), "1/{0!t}", code="log({0})", grad_code=("1.0 / {0}",)),
-        Op(
-            "tanh",
-            1,
-            _tanh,
-            "tanh({0!b})",
-            ("1 − tanh²({0!b})",),
-            "tanh′({0!b})",
-            code="tanh({0})",
-            grad_code=("1.0 - {out} * {out}",),
-        ),
-        Op(
-            "sigmoid",
-            1,
-            _sigmoid,
-            "σ({0!b})",
-            ("σ({0!b})·(1 − σ({0!b}))",),
-            "σ′({0!b})",
-            code="sigmoid({0})",
-            grad_code=("{out} * (1.0 - {out})",),
-        ),
-        Op(
-            "relu",
-            1,
-            _relu,
-            "relu({0!b})",
-            ("[{0!b} > 0]",),
-            "relu′({0!b})",
-            code="relu({0})",
-            grad_code=("step({0})",),
-        ),
-        Op(
-            "abs",
-            1,
-            _abs,
-            "|{0!b}|",
-            ("sign({0!b})",),
-            "sign({0!b})",
-            code="absolute({0})",
-            grad_code=("sign({0})",),
-        ),
-        Op(
-            "sqrt",
-            1,
-            _sqrt,
-            "√{0!t}",
-            ("1/(2·√{0!t})",),
-            "1/(2·√{0!t})",
-            code="sqrt({0})",
-            grad_code=("sqrt_grad({out})",),
-        ),
-    )
-}
+def _sqrt_arrays(a):
+    out = np.sqrt(a)
+    return out, (np.where(out != 0, 0.5 / out, math.inf),)
+
+
+# ---- the table: one row per op -----------------------------------------------------------------
+
+TABLE: dict[str, Op] = {}
+
+
+def register(op: Op) -> Op:
+    """Add ``op`` to the table: from now on Values, the programs, the parser (``op.parser``),
+    the drawings, ``derive``, ``explain`` and ``nn`` (``op.activation``) all know it.
+
+    >>> softplus = register(Op("softplus", 1, lambda a: (math.log1p(math.exp(a)), (1 / (1 + math.exp(-a)),)),
+    ...                        "softplus({0!b})", ("σ({0!b})",), parser="softplus"))
+    >>> from tinygrad_like import Value
+    >>> Value(0.0).apply("softplus").data == math.log(2)
+    True
+    >>> unregister("softplus") is softplus
+    True
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"register needs an ops.Op, got {type(op).__name__}")
+    if not op.name or op.name.startswith("**") and op.name != "**":
+        raise ValueError(f"register: {op.name!r} is not a name an op can take (empty, or the powers' **n)")
+    if op.name in TABLE:
+        raise ValueError(f"register: the table already has an op named {op.name!r}; unregister it first")
+    if op.arity is None and not op.code:
+        raise ValueError(f"register: {op.name!r} takes any number of operands: give its code= and grad_code=")
+    if not op.code and not op.ident.isidentifier():
+        raise ValueError(f"register: {op.name!r} is not an identifier: give it name_in_programs=")
+    for other in TABLE.values():
+        if op.parser and op.parser == other.parser or not op.code and op.ident == other.ident:
+            raise ValueError(f"register: {op.name!r} would share a name with the op {other.name!r}")
+    if op.parser and not op.parser.isidentifier():
+        raise ValueError(f"register: the parser's name {op.parser!r} for {op.name!r} must be an identifier")
+    TABLE[op.name] = op
+    return op
+
+
+def unregister(name: str) -> Op:
+    """Remove the op named ``name`` from the table, and return it."""
+    op = lookup(name)
+    if name not in TABLE:
+        raise KeyError(f"{name!r} is not a table entry (the powers **n are made on demand)")
+    del TABLE[name]
+    return op
+
+
+def _define(*ops: Op) -> None:
+    for op in ops:
+        register(op)
+
+
+# fmt: off
+_define(
+    Op("+", 2, _add, "{0} + {1}", ("1", "1"), code="{0} + {1}", grad_code=("1", "1")),
+    Op("-", 2, _sub, "{0} − {1}", ("1", "−1"), code="{0} - {1}", grad_code=("1", "-1"), symbol="−"),
+    Op("*", 2, _mul, "{0}·{1}", ("{1}", "{0}"), code="{0} * {1}", grad_code=("{1}", "{0}"), symbol="×"),
+    Op("/", 2, _div, "{0!t}/{1!t}", ("1/{1!t}", "−{0!t}/{1!t}²"), arrays=_div_arrays,
+       undefined=lambda a, b: b == 0, symbol="÷", name_in_programs="divide"),
+    Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",), symbol="−"),
+    Op("sum", None, _sum, " + ".join, lambda index, names: "1", code=_sum_code,
+       grad_code=lambda index, names: "1", symbol="Σ"),
+    Op("weighted_sum", None, _weighted_sum, _weighted_sum_written, _weighted_sum_local,
+       code=_weighted_sum_code, grad_code=_weighted_sum_local, symbol="Σ w·x + b", split=_split_weighted),
+    Op("**", 2, _pow, "{0!t}^{1!t}", ("{1!t}·{0!t}^({1!b} − 1)", "{0!t}^{1!t}·ln {0!t}"), arrays=_pow_arrays,
+       undefined=_power_undefined, name_in_programs="power"),
+    Op("exp", 1, _exp, "exp({0!b})", ("exp({0!b})",), "exp({0!b})", _exp_arrays, tex=r"\exp", parser="exp",
+       js="Math.exp"),
+    Op("log", 1, _log, "log({0!b})", ("1/{0!t}",), "1/{0!t}", _log_arrays, lambda a: a <= 0, tex=r"\log",
+       parser="log", js="(x) => { if (x <= 0) throw new Undefined('log of ' + num(x) + ' is undefined'); "
+       "return Math.log(x); }"),
+    Op("tanh", 1, _tanh, "tanh({0!b})", ("1 − tanh²({0!b})",), "tanh′({0!b})", _tanh_arrays, tex=r"\tanh",
+       activation=True, parser="tanh", torch="Tanh", js="Math.tanh"),
+    Op("sigmoid", 1, _sigmoid, "σ({0!b})", ("σ({0!b})·(1 − σ({0!b}))",), "σ′({0!b})", _sigmoid_arrays,
+       symbol="σ", activation=True, parser="sigmoid", torch="Sigmoid", js="(x) => 1 / (1 + Math.exp(-x))"),
+    Op("relu", 1, _relu, "relu({0!b})", ("[{0!b} > 0]",), "relu′({0!b})", _relu_arrays, activation=True,
+       parser="relu", torch="ReLU", js="(x) => Math.max(0, x)"),
+    Op("abs", 1, _abs, "|{0!b}|", ("sign({0!b})",), "sign({0!b})", _abs_arrays, parser="abs", js="Math.abs",
+       name_in_programs="absolute"),
+    Op("sqrt", 1, _sqrt, "√{0!t}", ("1/(2·√{0!t})",), "1/(2·√{0!t})", _sqrt_arrays, lambda a: a < 0,
+       parser="sqrt", js="(x) => { if (x < 0) throw new Undefined('sqrt of ' + num(x) + ' is undefined'); "
+       "return Math.sqrt(x); }"),
+)
+# fmt: on
 
 
 @lru_cache(maxsize=256)
@@ -336,6 +480,9 @@ def power_by(n: float) -> Op:
         _check_power(name, a, n)
         return _power(a, n), (n * _power(a, n - 1) if n != 0 else 0.0,)
 
+    def arrays(a):
+        return np.power(a, n), (n * np.power(a, n - 1) if n != 0 else np.zeros_like(a),)
+
     if n == 2:
         rule = "2·{0}"
     elif n == 1:
@@ -346,22 +493,9 @@ def power_by(n: float) -> Op:
         m = _fmt(n - 1)
         rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
     written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
-    # as code: the engine computes n·x^(n−1) as float(n) * x ** float(n − 1); keep its operations
-    if float(n).is_integer():
-        code = f"{{0}} ** {float(n)!r}"
-    else:
-        code = f"power({{0}}, {float(n)!r})"
-    if n == 0:
-        grad = "0.0"
-    elif n == 1:
-        grad = "1"
-    elif n == 2:
-        grad = "2.0 * {0}"  # 2.0 * x ** 1.0, and x ** 1.0 is x exactly
-    elif float(n - 1).is_integer():
-        grad = f"{float(n)!r} * {{0}} ** {float(n - 1)!r}"
-    else:
-        grad = f"{float(n)!r} * power({{0}}, {float(n - 1)!r})"
-    return Op(name, 1, forward, written, (rule,), code=code, grad_code=(grad,))
+    ident = "power_" + _fmt(n).translate(str.maketrans("-+.", "mp_"))
+    return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=lambda a: _power_undefined(a, n),
+              name_in_programs=ident)  # fmt: skip
 
 
 def lookup(name: str) -> Op:
@@ -384,3 +518,13 @@ def lookup(name: str) -> Op:
             pass
     known = ", ".join([*TABLE, "**n"])
     raise KeyError(f"no operation named {name!r} in the table; known: {known}")
+
+
+def by_parser_name() -> dict[str, Op]:
+    """The ops the expression parser knows, by the name an expression calls them: ``tanh(…)``."""
+    return {op.parser: op for op in TABLE.values() if op.parser}
+
+
+def activations() -> dict[str, Op]:
+    """The ops a neuron may use as its activation g, by name."""
+    return {op.name: op for op in TABLE.values() if op.activation}

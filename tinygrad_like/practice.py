@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -237,7 +238,8 @@ class Practice:
         for v, name in self.names.items():
             if is_constant(v) or not (v.label or not v.children):
                 continue
-            spelled = name if name.isidentifier() and name not in taken else identifier(name, set(taken))
+            typed = unicodedata.normalize("NFKC", name)  # as Python's parser reads a name: ŵ_1, b̂, δ
+            spelled = typed if typed.isidentifier() and typed not in taken else identifier(name, set(taken))
             taken.add(spelled)
             out[spelled] = v
         return out

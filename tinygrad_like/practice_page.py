@@ -120,7 +120,7 @@ SCRIPT = r"""
   function normalize(text) {               // as practice's as_typed: σ, tanh²(m), − · × ^ ²
     text = text.split('σ').join('sigmoid').replace(/([A-Za-z_]\w*)²\(([^()]*)\)/g, '$1($2)**2');
     TYPED.forEach(([a, b]) => { text = text.split(a).join(b); });
-    return text.trim();
+    return text.normalize('NFKC').trim();   // names as Python's parser reads them (ŵ, δ, b̂)
   }
   function tokenize(src) {
     const tokens = [];
@@ -130,7 +130,7 @@ SCRIPT = r"""
       if (/\s/.test(c)) { i++; continue; }
       const rest = src.slice(i);
       const n = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(rest);
-      const w = /^[A-Za-z_][A-Za-z_0-9]*/.exec(rest);
+      const w = /^[\p{ID_Start}_][\p{ID_Continue}]*/u.exec(rest);   // a Python identifier: δ, ŵ_1
       if (n) { tokens.push({kind: 'num', value: parseFloat(n[0])}); i += n[0].length; continue; }
       if (w) { tokens.push({kind: 'name', value: w[0]}); i += w[0].length; continue; }
       if (rest.startsWith('**')) { tokens.push({kind: 'op', value: '**'}); i += 2; continue; }
@@ -360,6 +360,8 @@ SCRIPT = r"""
     }
     paint();
     (field || next || {focus() {}}).focus({preventScroll: true});
+    const shown = field ? field.parentNode : next;   // the field and its buttons, or "next step"
+    if (shown) shown.scrollIntoView({block: 'nearest'});
   }
   document.addEventListener('pagestep', (e) => { index = e.detail.index; render(); });
   document.addEventListener('DOMContentLoaded', score);

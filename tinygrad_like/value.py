@@ -24,7 +24,7 @@ from operator import attrgetter
 from typing import TypeGuard
 
 from tinygrad_like import graph
-from tinygrad_like.ops import TABLE, Op, power_by
+from tinygrad_like.ops import TABLE, Op, lookup, power_by
 
 _ADD, _SUB, _MUL, _DIV = TABLE["+"], TABLE["-"], TABLE["*"], TABLE["/"]
 _NEG, _SUM, _POW, _WSUM = TABLE["neg"], TABLE["sum"], TABLE["**"], TABLE["weighted_sum"]
@@ -265,6 +265,15 @@ class Value:
 
     def __rpow__(self, other):  # other ** self
         return _binary(_POW, other, self)
+
+    def apply(self, op: str | Op, *others: Value | float) -> Value:
+        r"""This Value (then ``others``) through a table entry, by name or as an ``ops.Op``:
+        how an op added with ``ops.register`` is used (the methods below are the built-in ones).
+
+        >>> Value(9.0).apply("sqrt").data, Value(2.0).apply("**", 3.0).data
+        (3.0, 8.0)
+        """
+        return apply(lookup(op) if isinstance(op, str) else op, self, *others)
 
     def exp(self) -> Value:
         r"""e^x; ∂/∂x = e^x. Overflows to inf, as PyTorch does."""
