@@ -8,6 +8,7 @@
 """
 
 from nn import data, examples
+from nn.equations import BackpropEquations, backprop_equations
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
     binary_cross_entropy,
@@ -41,4 +42,6 @@ __all__ = [
     "softmax",
     "data",
     "examples",
+    "backprop_equations",
+    "BackpropEquations",
 ]

@@ -4,6 +4,7 @@ import math
 import re
 
 import pytest
+from latex import compile_latex
 
 from nn import MLP, data, examples, quadratic_cost, sum_squared_error
 from tinygrad_like import derive, explain, numerical_grad
@@ -117,3 +118,16 @@ def test_terms_that_differ_in_more_than_the_sample_are_not_folded():
 
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     assert "Σ" not in derive(a * b + a * a, a).expression
+
+
+def test_derivations_latex_compiles_in_both_notations():
+    net, *_, E = xor_error()
+    w = net.parameter("w_x1,1")
+    model = MLP(2, [2, 2], seed=0)
+    C = quadratic_cost([model(x) for x in [[0.3, -0.2], [0.9, 0.4]]], [[1, 0], [0, 1]])
+    compile_latex(
+        derive(E, w).latex(),
+        derive(E, w, notation="nielsen").latex(),
+        derive(C, model.parameter("w3_2,1")).latex(),
+        derive(C, model.parameter("b2_1"), notation="blog").latex(),
+    )
