@@ -72,10 +72,9 @@ class Optimizer:
     def step_arrays(self, data, grad) -> None:
         """One update of parameters held in a flat 1-D float64 numpy array ``data`` (in the order
         of ``params``), from the gradients ``grad`` in the same order; ``data`` changes in place."""
-        if len(data) != len(self.params) or len(grad) != len(data):
-            raise ValueError(
-                f"step_arrays: {len(self.params)} parameters, but data has {len(data)} and grad {len(grad)}"
-            )
+        count = sum(len(g["params"]) for g in self.param_groups)  # not len(self.params): no list per step
+        if len(data) != count or len(grad) != len(data):
+            raise ValueError(f"step_arrays: {count} parameters, but data has {len(data)} and grad {len(grad)}")
         start = 0
         for k, group in enumerate(self.param_groups):
             stop = start + len(group["params"])
