@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tinygrad_like.compiler import Program, trace
 
@@ -215,10 +215,10 @@ class ArrayTraining:
     def step(self, rows: np.ndarray | None) -> None:
         """One step on these samples (an array of their indices; None: all of them, in order)."""
         inputs = self.data if rows is None else self.data[:, rows]
-        grads: np.ndarray = self.program.batch(inputs, self.theta).grads  # type: ignore[assignment]
+        grads = self.program.batch(inputs, self.theta).grads
         if self.mean:
             grads = grads * (1.0 / inputs.shape[1])
-        self.grads = grads
+        self.grads = grads = cast("np.ndarray", grads)  # Program.batch gives an array
         if not self.arrays:  # an optimizer that only knows Values
             self.to_values()
             self.optimizer.step()
