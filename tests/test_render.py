@@ -3,6 +3,7 @@
 import re
 import shutil
 import struct
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -91,10 +92,32 @@ def test_pdf_uses_the_system_graphviz(tmp_path):
     assert d.pipe(format="pdf")[:5] == b"%PDF-"
 
 
-def test_pdf_without_system_graphviz_says_what_to_install_and_writes_nothing(tmp_path, no_system_dot):
+def test_pdf_without_system_graphviz_is_a_vector_page_the_size_of_the_drawing(tmp_path, no_system_dot):
     d = draw_dot(tanh_neuron()[0])
-    with pytest.raises(RenderError, match="PDF needs the system Graphviz: install Graphviz .*apt-get"):
+    path = d.render(tmp_path / "g", format="pdf")
+    pdf = (tmp_path / "g.pdf").read_bytes()
+    assert path == str(tmp_path / "g.pdf") and pdf[:5] == b"%PDF-"
+    # the page is the drawing's size in points, as the SVG gives it (graphviz writes pt)
+    svg = ET.fromstring(d.pipe(format="svg"))
+    width, height = (float(svg.get(k).removesuffix("pt")) for k in ("width", "height"))
+    box = [float(x) for x in re.search(rb"/MediaBox\s*\[([^\]]+)\]", pdf).group(1).split()]
+    assert box[:2] == [0, 0] and box[2:] == pytest.approx([width, height], abs=1)
+    # text is typeset with an embedded font, not drawn as a picture
+    assert b"/FontFile" in pdf and not re.search(rb"/Subtype\s*/Image", pdf)
+
+
+def test_pdf_without_system_graphviz_or_typst_says_what_to_install_and_writes_nothing(
+    tmp_path, no_system_dot, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "typst", None)  # as if it were not installed
+    d = draw_dot(tanh_neuron()[0])
+    with pytest.raises(RenderError) as info:
         d.render(tmp_path / "g", format="pdf")
+    message = str(info.value)
+    assert re.match(
+        r"rendering PDF needs the system Graphviz: install Graphviz \(Debian/Ubuntu: apt-get", message
+    )
+    assert 'or Typst: pip install "tinygrad_like[pdf]"' in message
     assert [p.name for p in tmp_path.iterdir()] == ["empty-bin"]
 
 

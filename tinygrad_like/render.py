@@ -2,9 +2,10 @@
 
 The order: the system ``dot`` on PATH (every format), then ``graphviz-pure``
 (Graphviz's dot as one self-contained program, installed by the package's own
-``pip install``; SVG and PNG, no PDF), so ``pip install`` alone is enough to see
-a graph. Both lay a graph out the same way; the bundled one carries its own
-Helvetica-like font, so its PNG reads like dot's.
+``pip install``; SVG and PNG), so ``pip install`` alone is enough to see a graph.
+Both lay a graph out the same way; the bundled one carries its own Helvetica-like
+font, so its PNG reads like dot's. PDF without the system dot is the bundled SVG
+typeset by Typst (``pip install "tinygrad_like[pdf]"``, see ``tinygrad_like.pdf``).
 
 >>> render("digraph { a -> b }", "svg").startswith(b"<?xml")
 True
@@ -71,6 +72,8 @@ def render(source: str, fmt: str = "svg", engine: str = "auto") -> bytes:
         return _run(dot, fmt, source, "Graphviz dot")
     if engine == "system":
         raise RenderError(f"no system Graphviz 'dot' on PATH; {SYSTEM_HINT}")
+    if fmt == "pdf":
+        return _pdf_from_bundled_svg(source)
     if fmt not in BUNDLED_FORMATS:
         raise RenderError(
             f"rendering {fmt.upper()} needs the system Graphviz: {SYSTEM_HINT}. "
@@ -80,6 +83,24 @@ def render(source: str, fmt: str = "svg", engine: str = "auto") -> bytes:
     if bundled is None:
         raise RenderError(f"nothing can render {fmt.upper()} here: {BUNDLED_HINT}, or {SYSTEM_HINT}")
     return _run(bundled, fmt, source, "the bundled Graphviz (graphviz-pure)")
+
+
+def _pdf_from_bundled_svg(source: str) -> bytes:
+    """PDF with no system Graphviz: the bundled SVG through Typst, or an error naming both."""
+    from tinygrad_like import pdf
+
+    try:
+        import typst  # noqa: F401  (only asked whether it is there)
+    except ImportError:
+        raise RenderError(
+            f"rendering PDF needs the system Graphviz: {SYSTEM_HINT}; or Typst: {pdf.HINT}. "
+            f"Without them, SVG and PNG work ({BUNDLED_HINT})."
+        ) from None
+    svg = render(source, "svg", engine="bundled")
+    try:
+        return pdf.svg_to_pdf(svg)
+    except RuntimeError as exc:
+        raise RenderError(f"Typst could not turn the drawing into PDF: {exc}") from None
 
 
 class Drawing:
