@@ -162,7 +162,7 @@ def test_draw_network_shows_the_documents_figure():
     circles = re.findall(r"^\s*(x\d|n\d_\d) \[label", src, re.M)
     assert circles == ["x1", "x2", "n2_1", "n2_2", "n3_1", "n3_2", "n4_1"]
     w = net.parameter("w_x1,1")
-    assert f"w_x1,1 = {fmt(w.data, 3)}\\n∂E/∂w {fmt(w.grad, 3)}" in src
+    assert f"w_x1,1 = {fmt(w.data, 3)}\\n∂E/∂w = {fmt(w.grad, 3)}" in src
     assert "b_5 = " in src and "g(r_3)" in src and src.count("->") == 10
 
 

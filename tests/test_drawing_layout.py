@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import require_program
-from svg_geometry import ends, inside, read
+from svg_geometry import ends, inside, label_problems, read
 
 from nn import examples, sum_squared_error
 from tinygrad_like.draw import NeuronView, draw_dot, draw_network
@@ -108,3 +108,28 @@ def test_any_model_with_neuron_layers_can_be_drawn():
     network = draw_network(p).source
     assert "u = 0.500" in network and "out" in network and "tanh" in network and "∂E/∂w" in network
     assert "n2_1 [label" in draw_dot(out, model=p, collapse=True).source  # the neuron as one node
+
+
+def test_draw_dot_with_model_writes_each_local_derivative_beside_its_own_edge(blog):
+    net, E = blog
+    require_program("dot", "graphviz")
+    svg = draw_dot(E, model=net, show_local=True).svg(engine="system")
+    # beside: within 18 pt of its edge (a one-operand op's label sits over its small circle),
+    # nearer it than any other labelled edge, on no line, over no node and no other label
+    assert label_problems(svg, near=18.0) == []
+    _, edges = read(svg)
+    assert sum(len(e.labels) for e in edges) == 36  # one per edge into an operation
+
+
+def test_draw_network_labels_each_weight_clear_of_every_line_at_the_readmes_size(blog):
+    net, _ = blog
+    require_program("dot", "graphviz")
+    svg = draw_network(net).svg(engine="system")
+    assert label_problems(svg, near=9.0) == []
+    nodes, edges = read(svg)
+    texts = [text for e in edges for text, _ in e.labels]
+    w = net.parameter("w_x1,1")
+    assert f"w_x1,1 = {w.data:.3f}\n∂E/∂w = {w.grad:.2e}" in texts and len(texts) == 10
+    # the README shows it at most 880 px wide: its 10 pt labels are still 10 px tall there
+    width = max(n.box[2] for n in nodes) * 4 / 3
+    assert 10 * 4 / 3 * min(1.0, 880 / width) >= 10

@@ -60,27 +60,31 @@ def test_delta_table_gives_every_delta_side_by_side_and_checks_each_against_the_
     net.zero_grad()
     E.backward()
     f = {p.label: p.data for p in net.parameters()}
+    named = {s.child_name: s.child for s in explain(E)}
     for row in table.rows:
         unit = net.layers[row.layer - 2].neurons[row.j - 1]
         # Nielsen's δ^l_j is z.grad for that sample's z: compare with the graph's own node
-        z = next(s.child for s in explain(E) if s.child_name == f"r_{row.neuron[2]}" + row.blog[3:])
+        mark = "⁽" + "¹²³⁴"[row.sample - 1] + "⁾"
+        z = named[f"r_{row.neuron[2]}{mark}"]
         assert row.nielsen_value == pytest.approx(z.grad, rel=1e-12)
         assert row.nielsen_value == pytest.approx(row.blog_value * row.slope, rel=1e-12)
         assert unit.z_label == f"r_{row.neuron[2]}"
-    by = {(r.sample, r.blog[:3]): r for r in table.rows}
+    by = {(r.sample, r.layer, r.j): r for r in table.rows}
     for s in range(1, 5):
-        out = by[(s, "δ_5")]
-        assert out.blog_value == pytest.approx(out.error_signal, rel=1e-12)  # δ_5 = ∂E/∂y = y − t = δ
+        out = by[(s, 4, 1)]
+        assert out.blog_value == pytest.approx(out.error_signal, rel=1e-12)  # ∂E/∂y = y − t = δ
+        assert out.blog == out.error_name == "δ" + "⁽" + "¹²³⁴"[s - 1] + "⁾"  # one quantity, one name
         # the blog's own rule: δ_3 = δ·g′(r_5)·w_3,5, δ_4 = δ·g′(r_5)·w_4,5
         signal = out.error_signal * out.slope
-        assert by[(s, "δ_3")].blog_value == pytest.approx(signal * f["w_3,5"], rel=1e-12)
-        assert by[(s, "δ_4")].blog_value == pytest.approx(signal * f["w_4,5"], rel=1e-12)
-        three, four = by[(s, "δ_3")], by[(s, "δ_4")]
+        three, four = by[(s, 3, 1)], by[(s, 3, 2)]
+        assert three.blog.startswith("δ_3") and four.blog.startswith("δ_4")
+        assert three.blog_value == pytest.approx(signal * f["w_3,5"], rel=1e-12)
+        assert four.blog_value == pytest.approx(signal * f["w_4,5"], rel=1e-12)
         # and δ_1 = δ_3·g′(r_3)·w_1,3 + δ_4·g′(r_4)·w_1,4
         expected = three.blog_value * three.slope * f["w_1,3"] + four.blog_value * four.slope * f["w_1,4"]
-        assert by[(s, "δ_1")].blog_value == pytest.approx(expected, rel=1e-12)
+        assert by[(s, 2, 1)].blog_value == pytest.approx(expected, rel=1e-12)
     text = str(table)
-    assert "δ_3⁽²⁾" in text and "δ³₁⁽²⁾" in text and "δ⁽²⁾ =" in text and "one number, two names" in text
+    assert "δ_3⁽²⁾" in text and "δ³₁⁽²⁾" in text and "δ⁽²⁾ =" in text and "error signal δ itself" in text
     compile_latex(table.latex(), math=False)
 
 

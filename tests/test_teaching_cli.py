@@ -41,7 +41,19 @@ def test_demo_trains_derives_checks_and_writes_its_files(tmp_path):
     result = run("demo", "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert "∂E/∂w_x1,1 = δ·g′(r_5)·g′(r_1)·x1·(w_3,5·g′(r_3)·w_1,3 + w_4,5·g′(r_4)·w_1,4)" in text
+    # the blog's result over its four samples, Σᵢ and ⁽ⁱ⁾ as the blog writes them
+    assert (
+        "∂E/∂w_x1,1 = Σᵢ δ⁽ⁱ⁾·g′(r_5⁽ⁱ⁾)·g′(r_1⁽ⁱ⁾)·x1⁽ⁱ⁾·(w_3,5·g′(r_3⁽ⁱ⁾)·w_1,3 + w_4,5·g′(r_4⁽ⁱ⁾)·w_1,4)"
+        in text
+    )
+    assert "learning rate h = 1 (the blog's 0 < h ≤ 1)" in text
+    # one name per quantity: a name printed twice stands for the same number (to the digits printed)
+    values = {}
+    for name, number in re.findall(r"(\S+) = ([-+]?\d[\d.]*(?:e[-+]?\d+)?)(?![\d.])", text):
+        values.setdefault(name, []).append(float(number))
+    assert {"δ⁽¹⁾", "δ_3⁽¹⁾", "δ³₁⁽¹⁾", "x1⁽³⁾", "t⁽⁴⁾", "∂E/∂w_x1,1"} <= set(values)
+    for name, found in values.items():
+        assert max(found) - min(found) <= 1e-5 * max(map(abs, found)), (name, found)
     assert "the three agree" in text and "accuracy 100%" in text
     for name in ("network.svg", "graph.svg", "backprop.html"):
         assert (out / name).stat().st_size > 1000

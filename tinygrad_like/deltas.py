@@ -15,15 +15,15 @@ the graph (no ``grad`` is touched) and checks both relations.
 >>> from nn import examples, sum_squared_error
 >>> net = examples.three_layer(seed=0)
 >>> table = delta_table(sum_squared_error([net([1.0, 0.0])], [1.0]))
->>> [row.blog for row in table.rows]
-['δ_5', 'δ_3', 'δ_4', 'δ_1', 'δ_2']
+>>> [row.blog for row in table.rows]      # at the output ∂E/∂y is the error signal δ = y − t
+['δ', 'δ_3', 'δ_4', 'δ_1', 'δ_2']
 >>> all(abs(r.nielsen_value - r.blog_value * r.slope) < 1e-15 for r in table.rows)
 True
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tinygrad_like.graph import topological_order
 from tinygrad_like.layered import NotLayered, read_network
@@ -38,7 +38,7 @@ class DeltaRow:
     sample: int
     layer: int
     j: int
-    neuron: str  # the blog's f_5 with Nielsen's (l, j)
+    neuron: str  # the blog's f_5 with Nielsen's j and l
     blog: str  # δ_5⁽ⁱ⁾
     blog_value: float  # ∂cost/∂g(r_j)
     slope: float  # g′(r_j) = σ′(z^l_j)
@@ -69,7 +69,7 @@ class DeltaTable:
         if len(ratios) == 1:
             ratio = ratios.pop()
             if ratio == 1:
-                out.append(f"at the output, the blog's δ_j = ∂{C}/∂y = y − t = δ: one number, two names")
+                out.append(f"at the output, ∂{C}/∂y = y − t is the blog's error signal δ itself")
             else:
                 out.append(
                     f"at the output, the blog's δ_j = ∂{C}/∂y = {ratio:g}·(y − t): {C} is not ½ Σ (y − t)², "
@@ -124,7 +124,7 @@ class DeltaTable:
             error = ""
             if r.error_signal is not None:
                 error = f"${to_tex(r.error_name)} = {number(r.error_signal)}$"
-            neuron = f"$f_{{{r.neuron[2:].split()[0]}}}$ " + r.neuron.split(" ", 1)[1]
+            neuron = f"$f_{{{r.neuron[2:].split()[0]}}} \\triangleq$ " + r.neuron.split(" ", 2)[2]
             blog, nielsen = number(r.blog_value), number(r.nielsen_value)
             lines.append(
                 f"{neuron} & ${to_tex(r.blog)} = {blog}$ & ${cells[2]}$ & "
@@ -175,7 +175,7 @@ def delta_table(cost: Value) -> DeltaTable:
                         s,
                         l,
                         u.j,
-                        f"f_{g} (l = {l}, j = {u.j})",
+                        f"f_{g} ≙ neuron {u.j} of layer {l}",
                         f"δ_{g}{mark}",
                         grads.get(a, 0.0),
                         a.local_grads[0] if a is not z else 1.0,
@@ -185,4 +185,8 @@ def delta_table(cost: Value) -> DeltaTable:
                         (f"δ{mark}" if one else f"y_{u.j}{mark} − t_{u.j}{mark}") if d is not None else "",
                     )
                 )
+    ends = [(r.blog_value, r.error_signal) for r in rows if r.error_signal]
+    if ends and all(abs(blog - error) <= 1e-12 * abs(error) for blog, error in ends):
+        # E = ½ Σ (y − t)²: the output's ∂E/∂y is the error signal itself, one quantity, one name
+        rows = [replace(r, blog=r.error_name) if r.error_signal is not None else r for r in rows]
     return DeltaTable(rows, cost_name, net.samples)

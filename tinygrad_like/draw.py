@@ -26,6 +26,7 @@ from typing import Protocol
 
 import graphviz
 
+from tinygrad_like.edge_labels import pin_labels
 from tinygrad_like.graph import topological_order
 from tinygrad_like.labels import shown
 from tinygrad_like.render import Drawing
@@ -35,6 +36,8 @@ SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−", "sum": "Σ", "weighte
 HIGHLIGHT = "#ffd54f"
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 FLOW = "#d62728"
+NETWORK_LABELS = (0.22, 0.3, 0.15, 0.38, 0.7, 0.78, 0.62, 0.85, 0.46, 0.54)  # where a weight reads best
+MAX_PLACED = 400  # nodes: beyond, Graphviz places draw_dot's edge labels itself (laying out twice is slow)
 
 
 def fmt(x: float, precision: int = 4) -> str:
@@ -235,7 +238,7 @@ def draw_dot(
 
     graph_attr = {"rankdir": rankdir}
     if layered:
-        graph_attr.update(ranksep="0.25", nodesep="0.12", newrank="true")
+        graph_attr.update(ranksep="0.2", nodesep="0.3", newrank="true")
     if title:
         graph_attr.update(label=label(esc(title)), labelloc="t")
     g = graphviz.Digraph(
@@ -272,6 +275,15 @@ def draw_dot(
     def node_id(v: Value) -> str:
         return owner.get(v, ids[v])
 
+    edge_count = 0
+
+    def edge(tail: str, head: str, **attrs: str) -> None:
+        nonlocal edge_count
+        if layered:  # named, so its label can be placed once the layout is known
+            attrs["id"] = f"e{edge_count}"
+            edge_count += 1
+        g.edge(tail, head, **attrs)
+
     for li, j, _members, z, out in neurons if collapse else []:
         name = out.label or f"neuron {li},{j}"
         extra = f"δ {fmt(grad_of(z), precision)}" if show_grad else ""
@@ -284,7 +296,7 @@ def draw_dot(
         )
         inputs = [c for c in z.children if c not in _members]
         for c in inputs:
-            g.edge(node_id(c), f"n{li}_{j}", minlen="2")
+            edge(node_id(c), f"n{li}_{j}", minlen="2")
 
     for v in order:
         if v in owner:
@@ -305,7 +317,7 @@ def draw_dot(
         params = own_params.get(v, set())
         home(cluster_of.get(v)).node(
             op_id,
-            label=label(esc(SYMBOLS.get(v.op, v.op))),
+            label=label(esc("Σ" if params else SYMBOLS.get(v.op, v.op))),  # r_j's record says the rest
             shape="ellipse",
             width="0.3",
             height="0.3",
@@ -313,22 +325,27 @@ def draw_dot(
             **({"ordering": "in"} if params else {}),
         )
         flow = (vid, None) in flowing or any((vid, ids[c]) in flowing for c in v.children)
-        g.edge(op_id, vid, **({"color": FLOW, "penwidth": "2"} if flow else {}))
+        edge(op_id, vid, **({"color": FLOW, "penwidth": "2"} if flow else {}))
         edges = list(zip(v.children, v.local_grads))
         if params:  # a neuron: its weights and bias in index order (top to bottom), then its inputs
             edges.sort(key=lambda e: e[0] not in params)
         for c, local in edges:
             attrs = {}
             if show_local:
-                attrs["taillabel" if layered else "label"] = label(fmt(local, precision))
-            if params and c not in params:
-                attrs["minlen"] = "2"  # the layer before sits in its own column
+                attrs["xlabel" if layered else "label"] = label(fmt(local, precision))
+            room = 3 if show_local and params else 0  # a gap after the weights, for their labels
+            if params:  # the layer before sits in a column of its own, left of the weights
+                attrs["minlen"] = str(1 + room + (c not in params))
+            elif show_local and layered and len(v.children) > 1:
+                attrs["minlen"] = "2"  # room for the labels of two edges meeting at a small circle
             if (vid, ids[c]) in flowing:
                 attrs.update(color=FLOW, penwidth="2", fontcolor=FLOW)
-            g.edge(node_id(c), op_id, **attrs)
+            edge(node_id(c), op_id, **attrs)
 
     for key in sorted(clusters):
         g.subgraph(clusters[key])
+    if layered and show_local and len(order) <= MAX_PLACED:
+        pin_labels(g)  # each ∂out/∂child beside its own edge, clear of the others
     return Drawing(g)
 
 
@@ -346,13 +363,13 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
     layers = neuron_layers(model, "draw_network")
     g = graphviz.Digraph(
         "network",
-        graph_attr={"rankdir": rankdir, "nodesep": "0.5", "ranksep": "1.6", "splines": "line"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "circle", "fixedsize": "false"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+        graph_attr={"rankdir": rankdir, "nodesep": "1.0", "ranksep": "1.6", "splines": "line"},
+        node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "circle", "fixedsize": "false"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "10"},
     )
     grads_known = show_grad and any(p.grad != 0.0 for n in chain(*layers) for p in (*n.weights, n.bias))
     nin = len(layers[0][0].weights)
-    previous = []
+    previous, edges = [], 0
     with g.subgraph(name="layer1") as s:
         s.attr(rank="same")
         for k in range(1, nin + 1):
@@ -370,14 +387,16 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
                     f"{neuron.bias.label} = {fmt(neuron.bias.data, precision)}",
                 ]
                 if grads_known:
-                    lines.append(f"∂E/∂b {fmt(neuron.bias.grad, precision)}")
+                    lines.append(f"∂E/∂b = {fmt(neuron.bias.grad, precision)}")
                 s.node(nid, label=label(esc("\n".join(line for line in lines if line))))
                 current.append(nid)
         for j, neuron in enumerate(layer):
             for k, w in enumerate(neuron.weights):
                 text = f"{w.label} = {fmt(w.data, precision)}"
                 if grads_known:
-                    text += f"\n∂E/∂w {fmt(w.grad, precision)}"
-                g.edge(previous[k], current[j], label=label(esc(text)))
+                    text += f"\n∂E/∂w = {fmt(w.grad, precision)}"
+                g.edge(previous[k], current[j], id=f"e{edges}", xlabel=label(esc(text)))
+                edges += 1
         previous = current
+    pin_labels(g, prefer=NETWORK_LABELS)  # each weight beside its own edge, off every line and crossing
     return Drawing(g)

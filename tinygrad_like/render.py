@@ -222,8 +222,8 @@ def _pdf_from_bundled_svg(source: str) -> bytes:
         import typst  # noqa: F401  (only asked whether it is there)
     except ImportError:
         raise RenderError(
-            f"rendering PDF needs the system Graphviz: {SYSTEM_HINT}; or Typst: {pdf.HINT}. "
-            f"Without them, SVG and PNG work ({BUNDLED_HINT})."
+            f"rendering PDF needs the system Graphviz or Typst: {SYSTEM_HINT}, or {pdf.HINT} (Typst). "
+            "SVG and PNG work without them."
         ) from None
     svg = render(source, "svg", engine="bundled")
     try:
