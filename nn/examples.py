@@ -39,6 +39,7 @@ from nn.layers import MLP
 from nn.losses import quadratic_cost, sum_squared_error
 from tinygrad_like.explain import Explanation, explain
 from tinygrad_like.practice import Summary, practice
+from tinygrad_like.practice_widget import PracticeWidget, practice_widget
 from tinygrad_like.value import Value
 
 
@@ -144,8 +145,14 @@ class Exercise:
         ``ask`` and ``tell`` are ``tinygrad_like.practice``'s: ``scripted([...])`` for a lesson
         that runs by itself, ``input``/``print`` (the default) for a learner at the keyboard.
         """
-        only: list[Value | str] = [self.tasks.get(t, t) if isinstance(t, str) else t for t in tasks]
-        return practice(self.loss, ask=ask, tell=tell, only=only or None)
+        return practice(self.loss, ask=ask, tell=tell, only=self._only(tasks))
+
+    def widget(self, *tasks: str | Value) -> PracticeWidget:
+        """The same practice as a notebook widget (``tinygrad_like.practice_widget``; needs ipywidgets)."""
+        return practice_widget(self.loss, only=self._only(tasks))
+
+    def _only(self, tasks: tuple[str | Value, ...]) -> list[Value | str] | None:
+        return [self.tasks.get(t, t) if isinstance(t, str) else t for t in tasks] or None
 
     def to_html(self, path: str | Path, *, level: str = "edge") -> Path:
         """Write the practice page of this exercise (``level="neuron"``: the blog's δ, neuron by neuron)."""

@@ -43,7 +43,7 @@ def test_no_file_of_the_engine_imports_nn_but_the_commands_demo():
 
 
 def test_the_examples_moved_out_of_the_engines_docstrings_still_hold():
-    """draw_network and derive on nn's networks (their docstrings may not import nn)."""
+    """draw_network, derive and delta_table on nn's networks (their docstrings may not import nn)."""
     from nn import data, examples, sum_squared_error
     from tinygrad_like import derive, draw_network
 
@@ -56,3 +56,10 @@ def test_the_examples_moved_out_of_the_engines_docstrings_still_hold():
     assert d.expression == "Σᵢ δ⁽ⁱ⁾·g′(r̂⁽ⁱ⁾)·g(r_1⁽ⁱ⁾)"
     E.backward()
     assert abs(d.value - net.parameter("ŵ_1").grad) < 1e-12
+
+    from tinygrad_like.deltas import delta_table
+
+    net = examples.three_layer(seed=0)
+    table = delta_table(sum_squared_error([net([1.0, 0.0])], [1.0]))
+    assert [row.blog for row in table.rows] == ["δ", "δ_3", "δ_4", "δ_1", "δ_2"]  # at the output δ = y − t
+    assert all(abs(r.nielsen_value - r.blog_value * r.slope) < 1e-15 for r in table.rows)

@@ -72,7 +72,8 @@ class Op:
     (``sum``). Texts are templates over the operands' names (``tanh({0!b})``); an op
     with a variable number of operands gives functions instead (``written(names)``,
     ``rules(index, names)``, ``code(names)``, ``grad_code(index, names)``), and
-    ``split`` when its operands are a neuron's weights, inputs and bias.
+    ``split`` when its operands are a neuron's weights, inputs and bias, or ``sums``
+    when it adds them up.
     ``name_in_programs`` is the identifier the compiled programs call it by (its name
     when that is one).
     """
@@ -94,6 +95,7 @@ class Op:
     torch: str = ""
     js: str = ""
     split: Callable[[Sequence[Any]], tuple[list[Any], list[Any], Any]] | None = None
+    sums: bool = False  # the result is Σ of any number of operands: a writer may add them its own way
     name_in_programs: str = ""
 
     @property
@@ -152,9 +154,10 @@ class Op:
                     at = int(np.argmax(np.broadcast_to(bad, np.broadcast(*xs).shape).ravel()))
                     forward(*[float(np.broadcast_to(x, np.shape(bad)).ravel()[at]) for x in xs])
             out, local = compute(*xs)
-            shape = np.shape(out)
-            if any(np.shape(d) != shape for d in local):  # 1/b for a b that is the same for all
-                local = tuple(np.broadcast_to(d, shape) for d in local)
+            shape = getattr(out, "shape", ())  # np.shape, without its dispatch: this runs per node
+            for d in local:
+                if getattr(d, "shape", ()) != shape:  # 1/b for a b that is the same for all
+                    return out, tuple(np.full(shape, d) for d in local)
             return out, local
 
         return on_arrays
@@ -354,8 +357,8 @@ def _sigmoid(a):
 
 
 def _sigmoid_arrays(a):
-    e = np.exp(-np.abs(a))  # the same two forms, chosen per element
-    s = np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    e = np.exp(-np.abs(a))  # the same two forms, chosen per element: 1/(1 + e) or e/(1 + e)
+    s = np.where(a >= 0, 1.0, e) / (1.0 + e)
     return s, (s * (1.0 - s),)
 
 
@@ -450,7 +453,7 @@ _define(
        undefined=lambda a, b: b == 0, symbol="÷", name_in_programs="divide"),
     Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",), symbol="−"),
     Op("sum", None, _sum, _sum_written, lambda index, names: "1", code=_sum_code,
-       grad_code=lambda index, names: "1", symbol="Σ"),
+       grad_code=lambda index, names: "1", symbol="Σ", sums=True),
     Op("weighted_sum", None, _weighted_sum, _weighted_sum_written, _weighted_sum_local,
        code=_weighted_sum_code, grad_code=_weighted_sum_local, symbol="Σ w·x + b", split=_split_weighted),
     Op("**", 2, _pow, "{0!t}^{1!t}", ("{1!t}·{0!t}^({1!b} − 1)", "{0!t}^{1!t}·ln {0!t}"), arrays=_pow_arrays,
@@ -491,7 +494,12 @@ def power_by(n: float) -> Op:
         return _power(a, n), (n * _power(a, n - 1) if n != 0 else 0.0,)
 
     def arrays(a):
+        if n == 2:  # the engine's a ** 2.0 and 2.0 * a ** 1.0, in two multiplications
+            return a * a, (2.0 * a,)
         return np.power(a, n), (n * np.power(a, n - 1) if n != 0 else np.zeros_like(a),)
+
+    # a whole power of at least 0 is defined everywhere: no check per sample
+    undefined = None if n >= 0 and float(n).is_integer() else lambda a: _power_undefined(a, n)
 
     if n == 2:
         rule = "2·{0}"
@@ -504,7 +512,7 @@ def power_by(n: float) -> Op:
         rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
     written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
     ident = "power_" + _fmt(n).translate(str.maketrans("-+.", "mp_"))
-    return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=lambda a: _power_undefined(a, n),
+    return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=undefined,
               name_in_programs=ident)  # fmt: skip
 
 
