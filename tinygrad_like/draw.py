@@ -28,6 +28,7 @@ import graphviz
 
 from tinygrad_like.edge_labels import pin_labels
 from tinygrad_like.graph import topological_order
+from tinygrad_like.labels import shown
 from tinygrad_like.layered import network_or_none
 from tinygrad_like.notation import resolve_notation
 from tinygrad_like.render import Drawing
@@ -60,8 +61,10 @@ def esc(text: str, record: bool = False) -> str:
 
     >>> print(esc('a "b" {c}|<d> \\', record=True))
     a \"b\" \{c\}\|\<d\> \\
+
+    Control characters are shown visibly and overlong labels shortened (``labels.shown``).
     """
-    text = text.replace("&", "&amp;")  # Graphviz decodes entities even in plain labels
+    text = shown(text).replace("&", "&amp;")  # Graphviz decodes entities even in plain labels
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
     if record:
         for ch in "{}|<>":
