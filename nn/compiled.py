@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tinygrad_like.compiler import Program, trace
 
@@ -201,15 +201,24 @@ class ArrayTraining:
             return "the optimizer holds parameters that are not the model's"
         return ""
 
-    def step(self, rows: list[int] | None) -> None:
-        """One step on these samples (None: all of them, in order)."""
+    def epoch(self, order: Sequence[int], size: int) -> None:
+        """The steps of one epoch: the samples in ``order``, ``size`` at a time."""
         import numpy as np
 
-        inputs = self.data if rows is None else self.data[:, np.asarray(rows, dtype=np.intp)]
-        grads = np.asarray(self.program.batch(inputs, self.theta).grads)
+        if size >= self.n and list(order) == list(range(self.n)):
+            self.step(None)
+            return
+        rows = np.asarray(order, dtype=np.intp)
+        for first in range(0, self.n, size):
+            self.step(rows[first : first + size])
+
+    def step(self, rows: np.ndarray | None) -> None:
+        """One step on these samples (an array of their indices; None: all of them, in order)."""
+        inputs = self.data if rows is None else self.data[:, rows]
+        grads = self.program.batch(inputs, self.theta).grads
         if self.mean:
             grads = grads * (1.0 / inputs.shape[1])
-        self.grads = grads
+        self.grads = grads = cast("np.ndarray", grads)  # Program.batch gives an array
         if not self.arrays:  # an optimizer that only knows Values
             self.to_values()
             self.optimizer.step()

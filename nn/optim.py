@@ -85,9 +85,10 @@ class Optimizer:
         """One update of parameters held in a flat 1-D float64 numpy array ``data`` (in the order
         of ``params``), from the gradients ``grad`` in the same order; ``data`` changes in place.
         The Values are not read or written: a compiled fit writes them when it is done."""
-        if len(data) != len(self.params) or len(grad) != len(data):
+        count = sum(len(g["params"]) for g in self.param_groups)  # not len(self.params): no list per step
+        if len(data) != count or len(grad) != len(data):
             raise ValueError(
-                f"step_arrays: {len(self.params)} parameters, but data has {len(data)} and grad {len(grad)}"
+                f"step_arrays: {count} parameters, but data has {len(data)} and grad {len(grad)}"
             )
         self._to_arrays()
         start = 0

@@ -234,15 +234,15 @@ def fit(
             order = list(range(n))
             if shuffle and size < n:
                 rng.shuffle(order)
-            for first in range(0, n, size):
-                batch = order[first : first + size]
-                if training is not None:
-                    training.step(None if size >= n else batch)
-                    continue
-                value = loss([model(X[i]) for i in batch], [Y[i] for i in batch])
-                optimizer.zero_grad()
-                value.backward()
-                optimizer.step()
+            if training is not None:
+                training.epoch(order, size)  # forward, backward and update, on the arrays
+            else:
+                for first in range(0, n, size):
+                    batch = order[first : first + size]
+                    value = loss([model(X[i]) for i in batch], [Y[i] for i in batch])
+                    optimizer.zero_grad()
+                    value.backward()
+                    optimizer.step()
             history.seconds.append(time.perf_counter() - start)
             if training is not None:
                 epoch_loss, epoch_metric = _evaluate_compiled(training, model, X, Y, loss, metric)

@@ -241,9 +241,9 @@ def test_the_batch_program_is_nielsens_matrix_form_and_agrees_with_backward():
     program = compile_loss(model, quadratic_cost)
     src = program.batch_source
     for line in (
-        "Z2 = W2 @ X2 + params[B2_at]",
+        "Z2 = W2 @ X2 + B2",
         "A2, (L2,) = sigmoid(Z2)",  # a^l = σ(z^l), and σ′(z^l) with it
-        "Z3 = W3 @ A2 + params[B3_at]",
+        "Z3 = W3 @ A2 + B3",
         "d_W3 = d_Z3 @ A2.T",
         "d_X4 = W4.T @ d_Z4",
         "d_Z3 = d_A3 * L3",  # δ^l = ∂C/∂a^l ∘ σ′(z^l)

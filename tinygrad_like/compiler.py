@@ -178,7 +178,7 @@ class Result:
     gradient of each parameter (summed over the samples of a batch) and the outputs asked for."""
 
     loss: float | np.ndarray
-    grads: list
+    grads: list | np.ndarray  # an array from ``Program.batch``
     outputs: list
 
 
@@ -307,6 +307,7 @@ class Program:
         return [float(v) for v in ordered], False, 1
 
     def _run(self, which: str, args, kwargs, fused: bool = True, params=None):
+        inputs: Any
         inputs, arrays, n = self._arguments(args, kwargs)
         kind = ("batch" if fused else "arrays") if arrays else "floats"
         if params is None:
@@ -321,11 +322,13 @@ class Program:
             params = np.asarray(params, dtype=float)
             if not fused:
                 params = list(params)
+            else:
+                inputs = np.stack(inputs)  # the batch program reads one matrix: a row per input
         elif not isinstance(params, list):
             params = [float(x) for x in params]
         return self._execute(which, kind, inputs, params, n)
 
-    def _execute(self, which: str, kind: str, inputs: list, params, n: int):
+    def _execute(self, which: str, kind: str, inputs, params, n: int):
         """Run a variant's function; a traced comparison that comes out differently re-traces."""
         arrays = kind != "floats"
         for _ in range(MAX_VARIANTS + 1):
@@ -337,8 +340,10 @@ class Program:
 
                         # inf and nan as the engine makes them; where an op is undefined its entry
                         # raises the engine's own error (ops.Op.on_arrays)
+                        # the batch program takes the inputs as one matrix, the per-node one as rows
+                        given = (inputs,) if kind == "batch" else inputs
                         with np.errstate(all="ignore"):
-                            return function(*inputs, params, *([n] if which == "forward_backward" else []))
+                            return function(*given, params, *([n] if which == "forward_backward" else []))
                     return function(*inputs, params, *([1] if which == "forward_backward" else []))
                 except _Decision as decision:
                     failed = (variant, decision)
@@ -361,16 +366,20 @@ class Program:
         >>> program.batch(np.array([[1.0, 2.0, 3.0]]), np.array([0.5])).grads    # Σ x²
         array([14.])
         """
-        n = len(rows[0])
+        import numpy as np
+
+        if type(rows) is not np.ndarray:
+            rows = np.asarray(rows, dtype=float)
+        n = rows.shape[1]
         if len(rows) != len(self.inputs) or len(params) != len(self.params):
             raise ValueError(
                 f"batch: this program takes {len(self.inputs)} rows of inputs and {len(self.params)} "
                 f"parameters, got {len(rows)} and {len(params)}"
             )
         if backward:
-            loss, grads, outputs = self._execute("forward_backward", "batch", list(rows), params, n)
+            loss, grads, outputs = self._execute("forward_backward", "batch", rows, params, n)
             return Result(loss, grads, list(outputs))
-        loss, outputs = self._execute("forward", "batch", list(rows), params, n)
+        loss, outputs = self._execute("forward", "batch", rows, params, n)
         return Result(loss, [], list(outputs))
 
     def _retrace(self, variant: _Variant, decision: _Decision, inputs: list, arrays: bool) -> None:
@@ -381,7 +390,8 @@ class Program:
         if arrays:
             import numpy as np
 
-            outcome = np.broadcast_to(decision.outcome, inputs[0].shape if inputs and inputs[0].ndim else ())
+            shape = inputs[0].shape if len(inputs) and inputs[0].ndim else ()  # inputs: a matrix or rows
+            outcome = np.broadcast_to(decision.outcome, shape)
             if outcome.size and not (np.all(outcome) or not np.any(outcome)):
                 raise BranchError(
                     f"the samples of this batch take different paths at {what}: it holds for "

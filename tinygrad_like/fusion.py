@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tinygrad_like.lanes import Block, backward_lines, find_lanes, forward_lines
 from tinygrad_like.ops import lookup
 from tinygrad_like.plan import Plan, check_lines, edge_lines, forward_line, seed_lines
 from tinygrad_like.value import Value
@@ -106,7 +107,12 @@ def find_groups(plan: Plan) -> list[Group]:
 
 
 def write_batch_program(plan: Plan) -> tuple[str, dict]:
-    """The batch program's source and the index arrays it reads the parameters with."""
+    """The batch program's source and the index arrays it reads the parameters with.
+
+    Its functions take the batch as one matrix, ``inputs``, one row per program input (in
+    ``plan.slots`` order) and one column per sample, so a layer reading the program's inputs
+    reads rows of it as they are.
+    """
     import numpy as np
 
     groups = find_groups(plan)
@@ -114,7 +120,17 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
     member_of = {m: g for g in groups for m in g.members}
     output_of = {o: (g, j) for g in groups for j, o in enumerate(g.outputs)}
     fused = set(member_of) | {o for g in groups if g.activation for o in g.outputs}
-    constants: dict = {}
+    constants: dict = _helpers()
+    slots = list(plan.slots.values())
+    row_of_slot = {v: i for i, v in enumerate(slots)}
+
+    # What the layers leave node by node, done lane by lane where it is the same for every lane.
+    sources = [Block(f"A{g.tag}", list(g.outputs)) for g in groups]
+    lanes = find_lanes(plan, [*sources, Block("inputs", slots)], set(member_of))
+    fused |= lanes.fused
+    computed = [b for b in lanes.blocks if b.op is not None]
+    position = {v: i for i, v in enumerate(plan.order)}
+    block_at = {min(position[v] for v in b.lanes): b for b in computed}
 
     # Scalars the per-node statements still read: the operands of unfused nodes, outputs, checks.
     used = {c for v in plan.order if v.children and v not in fused for c in v.children}
@@ -125,12 +141,29 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
     def matrix_in(g: Group) -> str:
         return f"A{g.source.tag}" if g.source else f"X{g.tag}"
 
+    def rows_of_inputs(g: Group) -> str | None:
+        """``inputs[a:b]`` when the layer reads a run of the program's inputs in order."""
+        at = [row_of_slot.get(x, -1) for x in g.inputs]
+        if at[0] < 0 or at != list(range(at[0], at[0] + len(at))):
+            return None
+        return "inputs" if len(at) == len(slots) else f"inputs[{at[0]}:{at[-1] + 1}]"
+
+    stacked = {x for g in groups if g.source is None and rows_of_inputs(g) is None for x in g.inputs}
     forward: list[str | tuple[str, str]] = []  # a pair: (without, with the local derivatives)
+    for i, v in enumerate(slots):
+        if v in used or v in stacked:
+            forward.append(f"    {names[v]} = inputs[{i}]")
     emitted = set()
+    views: dict[str, str] = {}  # a layer's tag → its gradients' place in grads, when it is a view
     for p in scalar_params:
         forward.append(f"    {names[p]} = params[{plan.param_index[p]}]")
-    for v in plan.order:
+    for i, v in enumerate(plan.order):
+        if i in block_at:
+            forward += forward_lines(block_at[i], plan, used)
         if not v.children:
+            continue
+        if v in lanes.reductions:
+            forward.append(f"    {names[v]} = total_lanes({lanes.reductions[v].name})")
             continue
         g = member_of.get(v)
         if g is None:
@@ -141,19 +174,35 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
             continue
         emitted.add(g.tag)
         m, k = len(g.members), len(g.inputs)
-        constants[f"W{g.tag}_at"] = np.array(
-            [[plan.param_index[w] for w in _weights(z)] for z in g.members], dtype=np.intp
-        )
+        at = np.array([[plan.param_index[w] for w in _weights(z)] for z in g.members], dtype=np.intp)
+        if g.bias:
+            at = np.concatenate([at, [[plan.param_index[_bias(z_)]] for z_ in g.members]], axis=1)
         # identifiers, not labels: a label may hold a newline, and this comment is code
         labels = ", ".join(names[z] for z in g.members[:3]) + (", …" if m > 3 else "")
         forward.append(f"    # layer {g.tag}: {m} neuron{'s' if m > 1 else ''} ({labels}) reading {k} inputs")
         if g.source is None:
-            forward.append(f"    X{g.tag} = stack(({', '.join(names[x] for x in g.inputs)},))")
-        forward.append(f"    W{g.tag} = params[W{g.tag}_at]")
+            rows = rows_of_inputs(g) or f"stack(({', '.join(names[x] for x in g.inputs)},))"
+            forward.append(f"    X{g.tag} = {rows}")
+        first = int(at[0, 0])
+        if np.array_equal(at, first + np.arange(at.size).reshape(at.shape)):
+            # stored as the layer's rows (w₁ … w_k, b for each neuron, as nn's parameters() has
+            # them): the matrices are views of params, and so are the gradients' places
+            stop = first + at.size
+            views[g.tag] = f"grads[{first}:{stop}].reshape({m}, {at.shape[1]})"
+            forward.append(f"    P{g.tag} = params[{first}:{stop}].reshape({m}, {at.shape[1]})")
+            forward.append(f"    W{g.tag} = P{g.tag}[:, :{k}]")
+            if g.bias:
+                forward.append(f"    B{g.tag} = P{g.tag}[:, {k}:]")
+            bias = f"B{g.tag}"
+        else:
+            constants[f"W{g.tag}_at"] = at[:, :k]
+            forward.append(f"    W{g.tag} = params[W{g.tag}_at]")
+            bias = f"params[B{g.tag}_at]"
+            if g.bias:
+                constants[f"B{g.tag}_at"] = at[:, k:]
         z = f"Z{g.tag} = W{g.tag} @ {matrix_in(g)}"
         if g.bias:  # a column: added to every sample's column of W @ A
-            constants[f"B{g.tag}_at"] = np.array([[plan.param_index[_bias(z_)]] for z_ in g.members], np.intp)
-            z += f" + params[B{g.tag}_at]"
+            z += f" + {bias}"
         forward.append(f"    {z}")
         out = f"A{g.tag}"
         if g.activation:
@@ -168,29 +217,43 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
                 forward.append(f"    {names[output]} = {out}[{j}]")
     forward += check_lines(plan)
 
-    # Backward: per-node statements outside the layers; one block per layer, reached once every
-    # node that reads the layer's outputs has passed its gradient back.
+    # Backward: per-node statements outside the layers; one block per layer (and per lane block),
+    # reached once every node that reads its outputs has passed its gradient back.
     backward = seed_lines(plan)
     assigned: set[Value] = {plan.root} if backward else set()
     d_varying: set[Value] = set()
-    from_layers: dict[str, list[str]] = {}  # layer tag → matrices (d of its outputs) from the layers above
-    position = {v: i for i, v in enumerate(plan.order)}
+    into: dict[str, list[str]] = {}  # a matrix's name (A3, V1) → the gradients passed to it
     first_output = {g.tag: min(position[o] for o in g.outputs) for g in groups}
-    for v in reversed(plan.order):
+    for i in range(len(plan.order) - 1, -1, -1):
+        v = plan.order[i]
         g_out = output_of.get(v)
         if (
             g_out is not None
             and position[v] == first_output[g_out[0].tag]
             and g_out[0].members[0] in plan.needed
         ):
-            backward += _layer_backward(g_out[0], plan, assigned, from_layers, matrix_in)
+            backward += _layer_backward(g_out[0], plan, assigned, into, matrix_in)
+        if i in block_at:
+            backward += backward_lines(block_at[i], plan, assigned, into)
+        if v in lanes.reductions and v in assigned:  # Σ over the lanes: each row gets d_Σ
+            block = lanes.reductions[v].name
+            into.setdefault(block, []).append(f"spread(d_{names[v]}, {block})")
+            continue
         if v in fused or v not in plan.needed or not v.children or v not in assigned:
             continue
         backward += edge_lines(plan, v, assigned, d_varying)
 
     grads = ["    grads = zeros(n_params)"]
     for g in groups:
-        if g.members[0] in plan.needed:
+        if g.members[0] not in plan.needed:
+            continue
+        if g.tag in views:
+            k = len(g.inputs)
+            grads.append(f"    G{g.tag} = {views[g.tag]}")
+            grads.append(f"    G{g.tag}[:, :{k}] = d_W{g.tag}")
+            if g.bias:
+                grads.append(f"    G{g.tag}[:, {k}:] = d_B{g.tag}")
+        else:
             grads.append(f"    grads[W{g.tag}_at] = d_W{g.tag}")
             if g.bias:
                 grads.append(f"    grads[B{g.tag}_at] = d_B{g.tag}")
@@ -198,17 +261,16 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
         if p in assigned:
             grads.append(f"    grads[{plan.param_index[p]}] = grads[{plan.param_index[p]}] + d_{names[p]}")
 
-    args = ", ".join([*plan.arguments, "params"])
     root = names[plan.root]
     out_tuple = ", ".join(names[o] for o in plan.outputs) + ("," if len(plan.outputs) == 1 else "")
     lines = [
-        f"def forward({args}):",
+        "def forward(inputs, params):",
         f'    """{root} (and the outputs) for every sample of a batch, a layer at a time."""',
         *[line if isinstance(line, str) else line[0] for line in forward],
         f"    return {root}, ({out_tuple})",
         "",
         "",
-        f"def forward_backward({args}, n_samples):",
+        "def forward_backward(inputs, params, n_samples):",
         f'    """{root} and ∂{root}/∂(each parameter), summed over the batch: BP1–BP4 in matrix form."""',
         *[line if isinstance(line, str) else line[1] for line in forward],
         "    # backward",
@@ -220,12 +282,32 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
     return "\n".join(lines) + "\n", constants
 
 
+def _helpers() -> dict:
+    """The batch program's own functions, besides the table's and the compiler's."""
+    import numpy as np
+
+    add_reduce, empty = np.add.reduce, np.empty
+
+    def spread(d, block):  # a lane block's gradient, as a matrix (a Σ passes one row to every lane)
+        if getattr(d, "shape", None) == block.shape:
+            return d
+        out = empty(block.shape)
+        out[...] = d
+        return out
+
+    return {
+        "spread": spread,
+        "total_lanes": lambda block: add_reduce(block, 0),  # Σ over the lanes, one number per sample
+        "total_rows": lambda m: add_reduce(m, axis=1, keepdims=True),  # Σ over the samples, as a column
+    }
+
+
 def _layer_backward(
-    g: Group, plan: Plan, assigned: set, from_layers: dict, matrix_in: Callable[[Group], str]
+    g: Group, plan: Plan, assigned: set, into: dict, matrix_in: Callable[[Group], str]
 ) -> list[str]:
     names, tag = plan.names, g.tag
     rows = [f"d_{names[o]}" if o in assigned else "0.0" for o in g.outputs]
-    parts = list(from_layers.get(tag, []))
+    parts = list(into.get(f"A{tag}", []))
     if any(r != "0.0" for r in rows):
         parts.append(f"stack(({', '.join(rows)},), n_samples)")
     if not parts:
@@ -242,7 +324,7 @@ def _layer_backward(
     if any(x in plan.needed for x in g.inputs):
         lines.append(f"    d_X{tag} = W{tag}.T @ d_Z{tag}")
         if g.source is not None:
-            from_layers.setdefault(g.source.tag, []).append(f"d_X{tag}")
+            into.setdefault(f"A{g.source.tag}", []).append(f"d_X{tag}")
         else:
             for i, x in enumerate(g.inputs):
                 if x in plan.needed:

@@ -147,9 +147,10 @@ class Op:
                     at = int(np.argmax(np.broadcast_to(bad, np.broadcast(*xs).shape).ravel()))
                     forward(*[float(np.broadcast_to(x, np.shape(bad)).ravel()[at]) for x in xs])
             out, local = compute(*xs)
-            shape = np.shape(out)
-            if any(np.shape(d) != shape for d in local):  # 1/b for a b that is the same for all
-                local = tuple(np.broadcast_to(d, shape) for d in local)
+            shape = getattr(out, "shape", ())  # np.shape, without its dispatch: this runs per node
+            for d in local:
+                if getattr(d, "shape", ()) != shape:  # 1/b for a b that is the same for all
+                    return out, tuple(np.full(shape, d) for d in local)
             return out, local
 
         return on_arrays
@@ -344,8 +345,8 @@ def _sigmoid(a):
 
 
 def _sigmoid_arrays(a):
-    e = np.exp(-np.abs(a))  # the same two forms, chosen per element
-    s = np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    e = np.exp(-np.abs(a))  # the same two forms, chosen per element: 1/(1 + e) or e/(1 + e)
+    s = np.where(a >= 0, 1.0, e) / (1.0 + e)
     return s, (s * (1.0 - s),)
 
 
@@ -481,7 +482,12 @@ def power_by(n: float) -> Op:
         return _power(a, n), (n * _power(a, n - 1) if n != 0 else 0.0,)
 
     def arrays(a):
+        if n == 2:  # the engine's a ** 2.0 and 2.0 * a ** 1.0, in two multiplications
+            return a * a, (2.0 * a,)
         return np.power(a, n), (n * np.power(a, n - 1) if n != 0 else np.zeros_like(a),)
+
+    # a whole power of at least 0 is defined everywhere: no check per sample
+    undefined = None if n >= 0 and float(n).is_integer() else lambda a: _power_undefined(a, n)
 
     if n == 2:
         rule = "2·{0}"
@@ -494,7 +500,7 @@ def power_by(n: float) -> Op:
         rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
     written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
     ident = "power_" + _fmt(n).translate(str.maketrans("-+.", "mp_"))
-    return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=lambda a: _power_undefined(a, n),
+    return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=undefined,
               name_in_programs=ident)  # fmt: skip
 
 

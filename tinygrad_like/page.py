@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tinygrad_like.labels import markup_safe
+
 MAX_STEPS = 10_000
 MIN_TEXT_PX = 11.0
 
@@ -239,6 +241,17 @@ def check_size(steps: int, where: str, max_steps: int = MAX_STEPS) -> None:
         )
 
 
+def _markup_safe_data(data: Any) -> Any:
+    """``labels.markup_safe`` on every string of the page's data (lists and dicts of them)."""
+    if isinstance(data, str):
+        return markup_safe(data)
+    if isinstance(data, list):
+        return [_markup_safe_data(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _markup_safe_data(value) for key, value in data.items()}
+    return data
+
+
 def page_html(
     *,
     title: str,
@@ -256,9 +269,11 @@ def page_html(
     ``style`` and ``script`` are added after the page's own (CSS; JavaScript that runs before the
     first step is shown and may listen for the ``pagestep`` event, ``event.detail.index``).
     """
+    # a label may hold anything: controls, lone surrogates, bidi overrides are shown visibly
+    svg, title, lines = markup_safe(svg), markup_safe(title), [markup_safe(line) for line in lines]
     data = {
         "boxes": {k: [round(v, 1) for v in box] for k, box in boxes.items()},
-        "steps": steps,
+        "steps": _markup_safe_data(steps),
         "known": list(known),
         "minText": MIN_TEXT_PX,
         "font": font,

@@ -36,19 +36,23 @@ from tinygrad_like.value import Value
 
 _SPELLED = {"δ": "delta", "σ": "sigma", "ŵ": "w_hat", "b̂": "b_hat", "r̂": "r_hat", "·": "_"}
 # The programs' own names, besides the functions of the table's entries (ops.Op.ident).
-HELPERS = ("dot", "total", "check", "inf", "nan", "sum", "stack", "zeros", "total_rows")
+HELPERS = (
+    *("dot", "total", "check", "inf", "nan", "sum", "stack", "zeros", "total_rows", "spread", "total_lanes"),
+)
 RESERVED = {
     *HELPERS,
     *(op.ident for op in TABLE.values() if not op.code),
     "params",
+    "inputs",
     "n_samples",
     "forward",
     "forward_backward",
     "grads",
     "n_params",
 }
-# Names the writers make up: a layer's matrices (fusion.py) and index arrays, the powers' functions.
-_GENERATED = re.compile(r"[AXZWBL]\d+(_at)?|power_\w+")
+# Names the writers make up: a layer's matrices (fusion.py) and index arrays, lane blocks and their
+# local derivatives (lanes.py), the powers' functions.
+_GENERATED = re.compile(r"[AXZWBLVPG]\d+(_at)?|L\d+_V\d+|power_\w+")
 # Prefixes of the gradients (d_a) and local derivatives (l0_a): a label never takes one.
 _PREFIXED = re.compile(r"d|d_.*|l\d+_.*")
 

@@ -524,8 +524,9 @@ def practice(
 
     ``ask(prompt)`` returns what the learner typed (None, ``q`` or Ctrl-D ends the
     session); ``tell(text)`` shows the verdicts, hints and summary. They default to
-    ``input`` and ``print``, which work in a terminal and in Jupyter; tests and other
-    front ends pass their own. ``only``: the nodes (Values, or their names) whose
+    ``input`` and ``print``, which work in a terminal and in Jupyter (where
+    ``practice_widget(root)`` is the same session as a small widget, if ipywidgets is
+    installed); tests and other front ends pass their own. ``only``: the nodes (Values, or their names) whose
     gradients the learner works out; every other step is done for them, and each
     question still says the upstream gradient it needs. Returns the ``Summary`` (also
     told at the end).
@@ -545,6 +546,8 @@ def practice(
         f"{session.summary().steps} to do ({done_for_you} are done for you). Type a number or an "
         "expression; hint, skip, or q to stop."
     )
+    if not session.questions:
+        tell("Nothing to practise: no step of this backward pass goes into a variable.")
     introduced = None
     for question in session:
         if question.header and introduced is not question:

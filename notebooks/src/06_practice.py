@@ -18,8 +18,10 @@
 #
 # **In this notebook every session is pre-filled**: `ask=scripted([...])` types the answers a
 # learner would, so the lesson runs by itself. To practise yourself, delete the `ask=` argument:
-# `practice` then asks with `input()`, in a box under the cell. In a terminal the same session
-# is `tinygrad-like practice "tanh(x*w + b)" --at x=2,w=-3,b=1`.
+# `practice` then asks with `input()`, in a box under the cell. `practice_widget(y)` (or
+# `ex.widget("δ_3")` for an exercise) is the same session as a small widget with check, hint and
+# skip buttons, where ipywidgets is installed. In a terminal the same session is
+# `tinygrad-like practice "tanh(x*w + b)" --at x=2,w=-3,b=1`.
 
 # %% [markdown]
 # ## One neuron, every step
