@@ -97,9 +97,13 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
     names, root, start = explanation.names, explanation.root, explanation._start
     nodes = list(names)
     ids = {v: f"n{i}" for i, v in enumerate(nodes)}
+    widest: dict = {}  # each node's grad with the longest text the pass shows, to size its box
+    for s in steps:
+        if len(fmt(s.child_grad)) > len(fmt(widest.get(s.child, 0.0))):
+            widest[s.child] = s.child_grad
     sizes = {}
     for v in nodes:
-        width = max(len(t) for t in _box_lines(names[v], v.data, start[v])) * CHAR + 16
+        width = max(len(t) for t in _box_lines(names[v], v.data, widest.get(v, start[v]))) * CHAR + 16
         sizes[v] = (width + (2 * OP_R + OP_GAP if v.children else 0), 3 * LINE + 10)
     boxes = layered_layout(root, sizes)
 
