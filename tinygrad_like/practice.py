@@ -542,6 +542,8 @@ def practice(
         f"{session.summary().steps} to do ({done_for_you} are done for you). Type a number or an "
         "expression; hint, skip, or q to stop."
     )
+    if not session.questions:
+        tell("Nothing to practise: no step of this backward pass goes into a variable.")
     introduced = None
     for question in session:
         if question.header and introduced is not question:
