@@ -131,3 +131,19 @@ def test_derivations_latex_compiles_in_both_notations():
         derive(C, model.parameter("w3_2,1")).latex(),
         derive(C, model.parameter("b2_1"), notation="blog").latex(),
     )
+
+
+def test_the_readme_shows_what_derive_prints_over_the_four_samples():
+    import contextlib
+    import io
+    import pathlib
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    part = readme.split("over XOR's four samples, `derive` gives the")[1]
+    code = re.search(r"```python\n(.*?)```", part, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", part, re.S).group(1).strip()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile("from tinygrad_like import derive\n" + code, "README.md", "exec"), {})
+    assert out.getvalue().strip() == shown
+    assert shown.splitlines()[0] == f"∂E/∂w_x1,1 = {BLOG_XOR}"
