@@ -147,3 +147,17 @@ def test_the_readme_shows_what_derive_prints_over_the_four_samples():
         exec(compile("from tinygrad_like import derive\n" + code, "README.md", "exec"), {})
     assert out.getvalue().strip() == shown
     assert shown.splitlines()[0] == f"∂E/∂w_x1,1 = {BLOG_XOR}"
+
+
+def test_the_backpropagation_form_names_gradients_not_deltas_and_folds_the_samples():
+    model = MLP(2, [8, 8, 8, 1], seed=0)
+    C = quadratic_cost([model([0.5, -0.5]), model([1.0, 0.0])], [1.0, 0.0])
+    w = model.parameter("w2_1,1")
+    d = derive(C, w)
+    assert d.form == "backpropagation" and d.path_count == 2 * 8 * 8
+    assert d.expression == "Σᵢ ∂C/∂z²₁⁽ⁱ⁾·x₁⁽ⁱ⁾"  # BP4, summed over the samples
+    assert "δ" not in str(d)  # δ is kept for the documents' δs
+    model.zero_grad()
+    C.backward()
+    assert d.value == pytest.approx(w.grad, rel=1e-12)
+    compile_latex(d.latex())

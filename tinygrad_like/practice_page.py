@@ -105,7 +105,13 @@ SCRIPT = r"""
     P.functions.map(f => f + '()').join(', ');
   const IMPL = /*IMPL*/{};  // each function as its table entry writes it in JavaScript (ops.Op.js)
   const TYPED = [['−', '-'], ['·', '*'], ['×', '*'], ['^', '**'], ['²', '**2']];
-  function normalize(text) {               // as practice's as_typed: σ, tanh²(m), − · × ^ ²
+  // a name typed as it is shown (z²₁, g(r_1), w_3,5) is read as its spelling (z2_1, g_r_1, w_3_5)
+  const quote = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const SHOWN = Object.keys(P.shown).sort((a, b) => b.length - a.length)
+    .map(n => '(?<![\\p{L}\\p{N}_])' + quote(n) + '(?![\\p{L}\\p{N}_])');
+  const SHOWN_NAMES = SHOWN.length ? new RegExp(SHOWN.join('|'), 'gu') : null;
+  function normalize(text) {               // as practice's read: shown names, σ, tanh²(m), − · × ^ ²
+    if (SHOWN_NAMES) text = text.replace(SHOWN_NAMES, (name) => P.shown[name]);
     Object.entries(P.symbols).forEach(([a, b]) => { text = text.split(a).join(b); });  // σ → sigmoid
     text = text.replace(/([A-Za-z_]\w*)²\(([^()]*)\)/g, '$1($2)**2');
     TYPED.forEach(([a, b]) => { text = text.split(a).join(b); });
@@ -202,7 +208,7 @@ SCRIPT = r"""
       if (P.functions.includes(t.value)) throw new Refused('not allowed: using the function ' + t.value +
                                                            ' without calling it; ' + GRAMMAR);
       if (!Object.prototype.hasOwnProperty.call(P.names, t.value)) {
-        const known = Object.keys(P.names).join(', ') || 'none (answer with a number)';
+        const known = P.listed.join(', ') || 'none (answer with a number)';
         throw new Refused(JSON.stringify(t.value) + ' is not a name in this graph; names you can use: ' +
                           known);
       }
@@ -369,8 +375,11 @@ def _question(q, session: Practice) -> dict[str, Any]:
     }
 
 
-def _edge_questions(explanation) -> tuple[list[list[dict[str, Any]]], list[str], dict[str, float]]:
-    """Per explain step: practice's questions for it ([] for a step into a constant), an intro line."""
+def _edge_questions(
+    explanation,
+) -> tuple[list[list[dict[str, Any]]], list[str], dict[str, float], list[str], dict[str, str]]:
+    """Per explain step: practice's questions for it ([] for a step into a constant), an intro line;
+    then every way to type a name (with its value), the names to list, and the shown names' spellings."""
     session = Practice(explanation.root)
     questions: list[list[dict[str, Any]]] = [[] for _ in explanation.steps]
     intros = [""] * len(explanation.steps)
@@ -378,8 +387,8 @@ def _edge_questions(explanation) -> tuple[list[list[dict[str, Any]]], list[str],
         questions[q.step.index].append(_question(q, session))
         if q.header:
             intros[q.step.index] = q.header.split(": ", 1)[1]
-    names = {name: v.data for name, v in session.variables.items()}
-    return questions, intros, names
+    names = {name: v.data for name, v in session.spellings.items()}
+    return questions, intros, names, list(session.variables), session.as_shown
 
 
 def _neuron_question(answer: dict[str, Any]) -> dict[str, Any]:
@@ -405,8 +414,8 @@ def practice_page(
         from tinygrad_like.graph_page import edge_parts
 
         parts = edge_parts(explanation, model=model, sample=sample, max_steps=max_steps)
-        questions, intros, names = _edge_questions(explanation)
-        shown = html.escape(", ".join(list(names)[:8]))
+        questions, intros, names, listed, shown_as = _edge_questions(explanation)
+        shown = html.escape(", ".join(listed[:8]))
         how = f"a number, or an expression in the graph's names ({shown})"
     elif level == "neuron":
         from tinygrad_like.network_page import neuron_parts
@@ -414,7 +423,7 @@ def practice_page(
         parts = neuron_parts(explanation, model=model, sample=sample)
         questions = [[_neuron_question(a) for a in s["answer"]] for s in parts["steps"]]
         intros = ["with " + "; ".join(a["given"] for a in s["answer"]) for s in parts["steps"]]
-        names = {}
+        names, listed, shown_as = {}, [], {}
         how = "a number, or arithmetic on numbers (+ - * / **, sigmoid(), tanh(), …)"
     else:
         raise ValueError(f"to_html: level must be 'edge' (one step per edge) or 'neuron', got {level!r}")
@@ -430,8 +439,14 @@ def practice_page(
         'the answer. <span id="score"></span>',
     ]
     calculator = {name: op for name, op in by_parser_name().items() if op.js}  # what the page can compute
-    symbols = {op.symbol: name for name, op in calculator.items() if op.symbol}
-    settings = {"names": names, "functions": list(calculator), "symbols": symbols, "relative": RELATIVE}
+    settings = {
+        "names": names,
+        "listed": listed,
+        "shown": shown_as,
+        "functions": list(calculator),
+        "symbols": {op.symbol: name for name, op in calculator.items() if op.symbol},
+        "relative": RELATIVE,
+    }
     impl = "{" + ", ".join(f"{json.dumps(name)}: {op.js}" for name, op in calculator.items()) + "}"
     if "</" in impl or "<!--" in impl:
         raise ValueError("an op's js= may not contain '</' or '<!--' (it goes inside a <script> element)")
