@@ -179,7 +179,11 @@ class ArrayTraining:
         self.grads = np.zeros_like(self.theta)
         x = np.asarray(X, dtype=float).reshape(len(X), -1)
         y = np.asarray(Y, dtype=float).reshape(len(Y), -1)
-        self.data = np.ascontiguousarray(np.concatenate([x, y], axis=1).T)  # one row per program input
+        # A sample's inputs and targets side by side in memory: a mini-batch is a few whole rows
+        # (gathering columns of the transpose would touch a cache line per number). The program
+        # reads the transpose, one row per program input, as a view.
+        self.samples = np.ascontiguousarray(np.concatenate([x, y], axis=1))
+        self.data = self.samples.T
         self.n = len(X)
         self.mean = getattr(loss, "reduction", None) == "mean"
         # The optimizer updates the arrays when it can (nn's optimizers: step_arrays), in its own
@@ -214,7 +218,7 @@ class ArrayTraining:
 
     def step(self, rows: np.ndarray | None) -> None:
         """One step on these samples (an array of their indices; None: all of them, in order)."""
-        inputs = self.data if rows is None else self.data[:, rows]
+        inputs = self.data if rows is None else self.samples[rows].T
         grads = self.program.batch(inputs, self.theta).grads
         if self.mean:
             grads = grads * (1.0 / inputs.shape[1])
