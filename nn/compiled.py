@@ -156,10 +156,9 @@ def batch_gradients(
         return float(np.sum(result.loss)) * scale, (grads * scale if scale != 1.0 else grads).tolist()
     x, y = _batch(X, rows), _batch(Y, rows)
     inputs = np.concatenate([x.T, y.reshape(len(x), -1).T])
-    result = program.batch(inputs, params)
+    result = program.batch(inputs, params, seed=scale)  # a mean's 1/n, from where backward starts
     total = float(np.add.reduce(result.loss, axis=None))
-    grads = np.asarray(result.grads)  # an array already: no copy
-    return total * scale, (grads * scale if scale != 1.0 else grads)
+    return total * scale, np.asarray(result.grads)
 
 
 class ArrayTraining:
@@ -219,9 +218,8 @@ class ArrayTraining:
     def step(self, rows: np.ndarray | None) -> None:
         """One step on these samples (an array of their indices; None: all of them, in order)."""
         inputs = self.data if rows is None else self.samples[rows].T
-        grads = self.program.batch(inputs, self.theta).grads
-        if self.mean:
-            grads = grads * (1.0 / inputs.shape[1])
+        seed = 1.0 / inputs.shape[1] if self.mean else 1.0  # the mean's 1/n, where backward starts
+        grads = self.program.batch(inputs, self.theta, seed=seed).grads
         self.grads = grads = cast("np.ndarray", grads)  # Program.batch gives an array
         if not self.arrays:  # an optimizer that only knows Values
             self.to_values()
