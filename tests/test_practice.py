@@ -292,6 +292,13 @@ def test_cli_practice_q_ends_it():
     assert "✓ right: ∂out/∂x = 5" in result.stdout and "ended after 0 of 2 steps" in result.stdout
 
 
+def test_cli_practice_of_numbers_alone_says_there_is_nothing_to_practise():
+    result = cli("practice", "2*3", stdin="")  # both steps go into constants: done for the learner
+    assert result.returncode == 0
+    assert "Nothing to practise: no step of this backward pass goes into a variable." in result.stdout
+    assert "summary: 0 of 0 steps" in result.stdout
+
+
 def test_cli_practice_refuses_an_expression_outside_the_grammar():
     result = cli("practice", "__import__('os').system('echo hacked')", "--at", "x=1")
     assert result.returncode == 2
@@ -324,3 +331,99 @@ def test_the_readme_shows_what_a_session_prints(monkeypatch):
     lines = [line for text in screen for line in text.splitlines()]
     assert lines[1 : 1 + len(shown)] == shown
     assert shown[-1] == f"✓ right: ∂y/∂m = {D:.8g}"  # 1 − tanh²(−5), by hand
+
+
+def test_in_a_jupyter_kernel_it_asks_with_input_and_does_not_echo_the_answers():
+    import queue
+
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        code = (
+            "from tinygrad_like import Value, practice\n"
+            "x, w = Value(2.0, label='x'), Value(-3.0, label='w')\n"
+            "y = x * w\n"
+            "y.label = 'y'\n"
+            "summary = practice(y)\n"
+        )
+        request = client.execute(code, allow_stdin=True)
+        answers, prompts, shown = ["-3", "-3", "1", "q"], [], []
+        while True:
+            try:  # the notebook's input box: a prompt comes on the stdin channel, the answer goes back
+                prompts.append(client.get_stdin_msg(timeout=0.1)["content"]["prompt"])
+                client.input(answers.pop(0))
+            except queue.Empty:
+                pass
+            try:
+                msg = client.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != request:
+                continue
+            assert msg["msg_type"] != "error", msg["content"]
+            if msg["msg_type"] == "stream":
+                shown.append(msg["content"]["text"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert [p.strip().split(" = ?")[0] for p in prompts] == [
+        "local derivative ∂y/∂x",
+        "contribution to x.grad = local × upstream",
+        "local derivative ∂y/∂w",
+        "local derivative ∂y/∂w",
+    ]
+    out = "".join(shown).splitlines()
+    assert ["✓ right: ∂y/∂x = -3", "✓ right: the contribution to x.grad = -3", "✗ wrong: 1 is not ∂y/∂w"] == [
+        line for line in out if line[:1] in "✓✗"
+    ]
+    assert "-3" not in out and "1" not in out  # Jupyter shows what was typed in its box: no echo
+    assert out[-3:] == [
+        "summary: 1 of 2 steps right the first time (2 of 4 questions); 1 hint used; 0 skipped",
+        "ended after 1 of 2 steps",
+        "mistakes: other wrong values ×1",
+    ]
+
+
+# ---- the notebook widget: the same session, typed into a field --------------------------------
+
+
+def test_the_widget_checks_what_is_typed_with_the_same_verdicts_hints_and_summary():
+    from tinygrad_like import practice_widget
+
+    widget = practice_widget(neuron())
+    assert "local derivative ∂y/∂m = ?" in widget.prompt.value
+    widget.field.value = "0.5"  # what Enter in the field does
+    assert widget.field.value == "" and widget.lines[-1][0] == "wrong"
+    assert "hint 1/3: the rule: ∂tanh(x)/∂x = 1 − tanh²(x)" in widget.log.value
+    widget.field.value = "1 - tanh(m)**2"
+    assert widget.lines[-1] == ("right", f"✓ right: ∂y/∂m = {D:.8g}")
+    buttons = {b.description: b for b in widget.box.children[-1].children}
+    buttons["hint"].click()
+    assert widget.lines[-1] == (
+        "hint",
+        "hint 1/3: the chain rule: contribution = ∂y/∂m × y.grad "
+        "(the gradient the node has gathered, ∂root/∂node)",
+    )
+    buttons["skip"].click()
+    for answer in all_right()[2:]:
+        widget.field.value = answer
+    assert widget.field.disabled and widget.prompt.value == ""
+    assert str(widget.summary()) in widget.log.value
+    summary = widget.summary()
+    assert (summary.right_first_time, summary.hints_used, summary.skipped) == (8, 2, 1)
+
+
+def test_the_widget_sets_every_text_as_text():
+    from tinygrad_like import practice_widget
+
+    evil = "<img src=x onerror=alert(1)>"
+    x = Value(2.0, label=evil)
+    y = x * x
+    y.label = "y"
+    widget = practice_widget(y)
+    widget.type("<b>bold</b>")
+    assert evil not in widget.log.value and "&lt;img src=x onerror=alert(1)&gt;" in widget.log.value
+    assert "<b>bold</b>" not in widget.log.value and "refused" in widget.lines[-1][0]

@@ -5,7 +5,10 @@ the batch program's matrices A3, W3, X2, …, the arguments params and n_samples
 given to a label. Expected gradients come from ``backward()`` on the Value graph.
 """
 
+import json
 import keyword
+import re
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -14,8 +17,9 @@ from hypothesis import strategies as st
 
 from nn import MLP, sum_squared_error
 from nn.compiled import batch_gradients, compile_loss
-from tinygrad_like import Value
+from tinygrad_like import Value, draw_dot, draw_network, explain
 from tinygrad_like.compiler import RESERVED, trace
+from tinygrad_like.labels import shown
 
 # every name the compiler can write itself, and what a label turns into on its way to one
 GENERATED = sorted(
@@ -25,7 +29,23 @@ GENERATED = sorted(
     | {f"v{k}" for k in range(1, 12)}
     | {f"d_{n}" for n in ("w", "q", "loss", "x", "v2", "a2_2", "A3", "Z3", "W3", "X2", "B3", "v_d_w")}
 )
-labels = st.one_of(st.sampled_from(GENERATED), st.text(max_size=12), st.from_regex(r"[a-zA-Z_]\w{0,6}"))
+# labels no font, parser or format is ready for: controls, lone surrogates, bidi overrides, markup,
+# identifiers that Python's NFKC normalisation turns into generated names (𝔵 is x, ｄ_ｗ is d_w)
+HOSTILE = [
+    "\x00", "a\x07b", "\n", "a\nb", "\r\n", "\t", "\x1b[31m", "\udc80", "\ud800x", "\u202eabc", "\ufeff",
+    "\x85", "</script>", "<!--", "]]>", "&amp;", '"', "\\", "{|}", "<b>", "𝔵", "ｄ_ｗ", "ﬁ", "ℌ3", "Ⅻ",
+    "x" * 20_000, "é" * 300, "\n" * 100, "",
+]
+identifiers = st.from_regex(r"[^\W\d]\w{0,8}", fullmatch=True)  # the whole Unicode identifier space
+odd_characters = st.characters(categories=["Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Mn"])
+labels = st.one_of(
+    st.sampled_from(GENERATED),
+    st.sampled_from(HOSTILE),
+    identifiers,
+    st.text(max_size=12),
+    st.text(alphabet=st.one_of(odd_characters, st.characters()), max_size=8),
+    st.from_regex(r"[a-zA-Z_]\w{0,6}"),
+)
 
 
 def test_a_parameter_labelled_like_a_gradient_keeps_its_own_gradient():
@@ -102,3 +122,54 @@ def test_compiled_gradients_equal_backward_whatever_the_labels(names, input_name
     model.zero_grad()
     E.backward()
     assert grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-10, abs=1e-15)
+
+
+# ---- every drawing and page stays well-formed, whatever the labels --------------------------------
+
+SVG_TEXT = "{http://www.w3.org/2000/svg}text"
+
+
+def well_formed_svg(svg: str) -> list[str]:
+    """Parse the SVG as XML (it must be well-formed) and return its texts."""
+    return [t.text or "" for t in ET.fromstring(svg.encode("utf-8")).iter(SVG_TEXT)]
+
+
+def well_formed_page(page: str) -> None:
+    """The page encodes as UTF-8, its drawing is well-formed XML, its data valid JSON, no raw
+    control character or bidi override is left in it, and no label ended its data block early."""
+    page.encode("utf-8")
+    (svg,) = re.findall(r"<svg\b.*?</svg>", page, re.S)
+    ET.fromstring(svg)
+    blocks = re.findall(r'<script id="page-data" type="application/json">(.*?)</script>', page, re.S)
+    assert len(blocks) == 1
+    json.loads(blocks[0])
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]", page)
+    assert page.count("</script>") == page.count("<script") - page.count("<script>alert") == 3
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(labels, min_size=6, max_size=6), st.sampled_from(["LR", "TB", "RL", "BT"]), st.booleans())
+@example(["\x00", "a\x07b", "\udc80", "x" * 20_000, "\u202eabc", "</script>"], "BT", True)
+def test_every_drawing_and_page_is_well_formed_whatever_the_labels(names, rankdir, collapse):
+    x, w, b = (Value(v, label=n) for v, n in zip((0.5, -1.5, 0.25), names))
+    y = (x * w + b).tanh()
+    y.label = names[3]
+    y.backward()
+    texts = well_formed_svg(draw_dot(y, rankdir=rankdir, show_local=True).svg())
+    assert f"data {y.data:.4f}" in texts
+    seen = ["".join(t.split()) for t in well_formed_svg(draw_dot(y).svg())]
+    for t in (names[0], names[1]):  # each label is there, visibly (Graphviz may drop spacing)
+        if "\n" not in t and "".join(shown(t).split()):
+            assert "".join(shown(t).split()) in seen
+    well_formed_page(explain(y).page())
+
+    model = MLP(2, [2, 1], seed=0)
+    for k, neuron in enumerate(n for layer in model.layers for n in layer.neurons):
+        neuron.z_label, neuron.a_label, neuron.b.label = names[k % 6], names[(k + 1) % 6], names[(k + 2) % 6]
+        neuron.w[0].label = names[(k + 3) % 6]
+    E = sum_squared_error([model([0.5, -1.0])], [1.0])
+    E.label = names[4]
+    E.backward()
+    well_formed_svg(draw_dot(E, model=model, collapse=collapse, rankdir=rankdir).svg())
+    well_formed_svg(draw_network(model, rankdir=rankdir).svg())
+    well_formed_page(explain(E).page(model=model, level="neuron"))

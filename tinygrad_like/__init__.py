@@ -16,6 +16,7 @@ from tinygrad_like.explain import explain
 from tinygrad_like.graph import CycleError, topological_order
 from tinygrad_like.nudge import Nudge, nudge
 from tinygrad_like.practice import practice
+from tinygrad_like.practice_widget import practice_widget
 from tinygrad_like.value import Value, no_grad
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "delta_table",
     "DeltaTable",
     "practice",
+    "practice_widget",
     "nudge",
     "Nudge",
     "trace",

@@ -13,15 +13,76 @@ and shows no traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import math
+import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from tinygrad_like.expr import ExpressionError, build, variables
 
 
 class UsageError(Exception):
     """Bad input from the command line: printed as one message, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (no usage block), exit status 2."""
+
+    dash_word = False  # a word of the command line starts with "-" and is no option (set by main)
+
+    def error(self, message: str) -> NoReturn:
+        if "required: expression" in message and _Parser.dash_word:
+            message += (
+                '; an expression starting with "-" reads as an option: put it in parentheses, '
+                '"(-x*w)", or after the other options and --, as in: draw --at x=1,w=2 -- "-x*w"'
+            )
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def expression_first(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """Let an expression starting with "-" come first, as in ``draw "-x*w" --at x=1,w=2``.
+
+    argparse takes any word starting with "-" for an option. A word after the command that
+    is no option of it (nor an option's value) is the expression: it moves after ``--``.
+
+    >>> expression_first(["draw", "-x*w", "--at", "x=1,w=2"], make_parser())
+    ['draw', '--at', 'x=1,w=2', '--', '-x*w']
+    """
+    if not argv or argv[0] not in ("draw", "explain", "practice") or "--" in argv:
+        return argv
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = sub.choices[argv[0]]
+    takes_value = {
+        o for a in command._actions if a.option_strings and a.nargs != 0 for o in a.option_strings
+    }
+    known = {o for a in command._actions for o in a.option_strings}
+    rest, expression, i = [argv[0]], [], 1
+    while i < len(argv):
+        word = argv[i]
+        if word in takes_value:
+            rest += argv[i : i + 2]
+            i += 2
+            continue
+        if _is_expression(word, known):
+            expression.append(word)
+        else:
+            rest.append(word)
+        i += 1
+    return [*rest, "--", *expression] if expression else argv
+
+
+def _is_expression(word: str, known: set[str]) -> bool:
+    """A word starting with one "-" that is no option: not ``-o``, ``--at=…``, ``--out`` (argparse
+    takes a prefix of a long option), nor ``-oout.svg`` (a short option with its value attached)."""
+    if not word.startswith("-") or len(word) == 1 or word in known:
+        return False
+    if word.startswith("--"):  # --out, --at=x=1: long options; ---x, --x*w: expressions
+        return not re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", word, re.S)
+    attached = word[:2] in known and not any(c in word[2:] for c in "*+()")
+    return not attached
 
 
 def parse_at(items: list[str]) -> dict[str, float]:
@@ -65,14 +126,49 @@ def _build(expression: str, at: list[str]):
 
 
 def _output_path(path: str, allowed: tuple[str, ...]) -> Path:
+    """The file to write, checked before any work is done: extension, folder, name, permission."""
     out = Path(path)
     if out.suffix.lower().lstrip(".") not in allowed:
         raise UsageError(
             f"cannot write {path!r}: use one of the extensions {', '.join('.' + a for a in allowed)}"
         )
-    if not out.parent.exists():
-        raise UsageError(f"cannot write {path!r}: the folder {str(out.parent)!r} does not exist")
+    _check_writable(out, path)
     return out
+
+
+def _check_writable(out: Path, path: str, folder: bool = False) -> None:
+    """Refuse, with the reason, a path that cannot be written (as a file, or as a folder)."""
+    if "\0" in path:
+        raise UsageError(f"cannot write {path!r}: a path cannot hold a NUL character")
+    try:
+        max_name = os.pathconf(out.parent if out.parent.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # not on this system: let the write say so
+        max_name = 255
+    long_part = next((p for p in out.parts if len(os.fsencode(p)) > max_name), None)
+    if long_part is not None:
+        raise UsageError(
+            f"cannot write {path!r}: the name {long_part[:40]!r}… is longer than {max_name} bytes"
+        )
+    parent = next((p for p in [out.parent, *out.parent.parents] if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path!r}: {str(parent)!r} is a file, not a folder")
+    if parent != out.parent and not folder:
+        raise UsageError(f"cannot write {path!r}: the folder {str(out.parent)!r} does not exist")
+    if out.is_dir() and not folder:
+        raise UsageError(f"cannot write {path!r}: it is a folder; give the file's name in it")
+    if out.exists() and not out.is_dir() and folder:
+        raise UsageError(f"cannot write into {path!r}: it is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise UsageError(f"cannot write {path!r}: permission denied")
+
+
+def _write(write, path: Path) -> None:
+    """Run ``write()``; an operating-system refusal becomes one line naming the path and why."""
+    try:
+        write()
+    except OSError as exc:
+        why = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+        raise UsageError(f"cannot write {str(path)!r}: {why}") from None
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
@@ -84,9 +180,10 @@ def cmd_draw(args: argparse.Namespace) -> int:
     root.backward()
     drawing = draw_dot(root, rankdir=args.rankdir, show_local=args.local)
     try:
-        drawing.save(out)
+        _write(lambda: drawing.save(out), out)
     except RenderError as exc:
-        raise UsageError(str(exc)) from None
+        advice = f'; or step through it: tinygrad-like explain "..." --html {out.stem}.html'
+        raise UsageError(str(exc) + (advice if "lays out thousands" in str(exc) else "")) from None
     print(f"wrote {out}")
     return 0
 
@@ -103,6 +200,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
             f"--wrt {args.wrt}: not a variable of the expression; its variables: {', '.join(leaves)}"
         )
     steps = explain(root, notation=args.notation)
+    page = None
+    if args.html:  # made first: a page that cannot be made is refused before anything is printed
+        if not root.children:
+            raise UsageError(
+                f"--html: {args.expression.strip()!r} has no operation, so nothing to step through; "
+                "write an expression such as x*w"
+            )
+        try:
+            page = steps.page()
+        except ValueError as exc:
+            raise UsageError(f"--html: {exc}") from None
     wrt = [args.wrt] if args.wrt else list(leaves)
     derivations = [derive(root, leaves[name], notation=args.notation) for name in wrt]
     if args.latex:  # LaTeX to paste into notes: the step table, then each derivation
@@ -115,8 +223,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         for d in derivations:
             print()
             print(d)
-    if args.html:
-        steps.to_html(html_out)
+    if args.html and page is not None:
+        _write(lambda: html_out.write_text(page, encoding="utf-8"), html_out)
         print(f"\nwrote {html_out}")
     return 0
 
@@ -132,7 +240,12 @@ def cmd_practice(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from nn.demo import run_demo  # the one place the engine's command reaches the nn package
 
-    return run_demo(Path(args.out), progress=not args.no_progress)
+    out = Path(args.out)
+    _check_writable(out, args.out, folder=True)
+    try:
+        return run_demo(out, progress=not args.no_progress)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {args.out!r}: {exc.strerror or exc}") from None
 
 
 def installed_version() -> str:
@@ -148,7 +261,7 @@ def installed_version() -> str:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tinygrad-like",
         description="Draw, explain and step through backpropagation on small expressions and networks.",
     )
@@ -184,7 +297,14 @@ def make_parser() -> argparse.ArgumentParser:
     )
     explain.set_defaults(run=cmd_explain)
 
-    practice = sub.add_parser("practice", help="do the backward pass yourself, each step checked")
+    practice = sub.add_parser(
+        "practice",
+        help="do the backward pass yourself, each step checked",
+        description="Do the backward pass yourself: for each edge into a variable, type the local "
+        "derivative, the contribution local × upstream and, at a node several edges reach, its gradient "
+        "so far, as a number or an expression in the graph's names (1 - tanh(m)**2). Each answer is "
+        "checked; 'hint' gives the next hint, 'skip' shows the answer, 'q' or Ctrl-D ends with a summary.",
+    )
     expression_args(practice)
     practice.set_defaults(run=cmd_practice)
 
@@ -197,12 +317,23 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    _Parser.dash_word = any(w.startswith("-") and w not in ("-h", "--help") for w in words[1:])
+    args = parser.parse_args(expression_first(words, parser))
     try:
         return args.run(args)
     except UsageError as exc:
-        print(f"tinygrad-like {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        message = str(exc)
+    except (RecursionError, MemoryError) as exc:  # a graph too deep or too large for this machine
+        message = f"the expression is too large to work with here ({type(exc).__name__}); split it"
+    except KeyboardInterrupt:
+        print(f"tinygrad-like {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the output went to a program that stopped reading (| head)
+        sys.stderr.close()
+        return 0
+    print(f"tinygrad-like {args.command}: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -17,12 +17,20 @@ tinygrad_like.expr.ExpressionError: not allowed: attribute access; ...
 from __future__ import annotations
 
 import ast
+import re
 from typing import cast
 
 from tinygrad_like.value import Value
 
 FUNCTIONS = ("tanh", "exp", "log", "sigmoid", "relu", "abs", "sqrt")
 GRAMMAR = "use numbers, variables, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in FUNCTIONS)
+
+MAX_LENGTH = 10_000  # characters
+# Operations (+ - * / ** and calls) in one expression: a graph this size can still be drawn and
+# stepped through, and Python's parser, which recurses once per operator in a chain, handles it on
+# every supported version (3,000 terms x+x+…+x raise RecursionError or MemoryError inside it).
+MAX_OPERATIONS = 1_000
+_OPERATION = re.compile(r"\*\*|[-+*/]|\w\s*\(")
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _REFUSED = {
@@ -57,11 +65,21 @@ class ExpressionError(ValueError):
         self.text, self.column = text, column
         super().__init__(message)
 
-    def pointer(self) -> str:
-        """The expression with a caret under the column, for a terminal."""
+    def pointer(self, width: int = 72) -> str:
+        """The expression with a caret under the column, for a terminal; a long expression is
+        shown only around the column (at most ``width`` characters, "…" where it is cut).
+
+        >>> print(ExpressionError("", "x + y", 5).pointer())
+          x + y
+              ^
+        """
         if not self.text or self.column < 1:
             return ""
-        return f"  {self.text}\n  {' ' * (self.column - 1)}^"
+        start = max(0, min(self.column - 1 - width // 2, len(self.text) - width))
+        shown = self.text[start : start + width]
+        before = "…" if start else ""
+        after = "…" if start + width < len(self.text) else ""
+        return f"  {before}{shown}{after}\n  {' ' * (len(before) + self.column - 1 - start)}^"
 
 
 def _refuse(node: ast.AST, text: str, what: str) -> ExpressionError:
@@ -73,13 +91,23 @@ def parse(text: str) -> ast.expr:
     """Parse and check ``text``; return the expression tree or raise ``ExpressionError``."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError(f"the expression is empty; {GRAMMAR}")
-    if len(text) > 10_000:
-        raise ExpressionError("the expression is longer than 10,000 characters")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is longer than {MAX_LENGTH:,} characters")
+    operations = len(_OPERATION.findall(text))
+    if operations > MAX_OPERATIONS:
+        raise ExpressionError(
+            f"the expression has about {operations:,} operations, more than {MAX_OPERATIONS:,}; "
+            "split it into smaller expressions"
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         column = exc.offset or 0
         raise ExpressionError(f"syntax error at column {column}: {exc.msg}", text.strip(), column) from None
+    except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting this way
+        raise ExpressionError(
+            "the expression is nested too deeply for Python's parser; split it into smaller expressions"
+        ) from None
     _check(tree.body, text.strip())
     return tree.body
 

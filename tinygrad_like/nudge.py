@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tinygrad_like.graph import topological_order
+from tinygrad_like.notation import node_names
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -84,4 +85,5 @@ def nudge(cost: Value, node: Value, dz: float) -> Nudge:
         for v, (data, local_grads) in saved.items():
             v.data, v.local_grads = data, local_grads
     d = delta.get(node, 0.0)
-    return Nudge(node.label or f"{node.data:g}", dz, d, after - before, d * dz)
+    name = node_names(order)[node]  # as derive and explain call it: z³₁ in Nielsen's notation
+    return Nudge(name, dz, d, after - before, d * dz)

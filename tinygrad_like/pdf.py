@@ -9,7 +9,7 @@ PDF looks the same on every machine. With the system Graphviz installed, ``rende
 
 from __future__ import annotations
 
-HINT = 'pip install "tinygrad_like[pdf]" (Typst)'
+HINT = 'pip install "tinygrad_like[pdf]"'
 
 # One page the size of the picture, holding the SVG passed in as an input (no file is written).
 _PAGE = b'#set page(width: auto, height: auto, margin: 0pt)\n#image(bytes(sys.inputs.svg), format: "svg")\n'

@@ -126,6 +126,52 @@ print(f"Σ (y−t) g′(r̂⁽ⁱ⁾) g(r_1⁽ⁱ⁾) = {with_index:+.6f}  (= ba
 print(f"g′(r̂⁽¹⁾) Σ (y−t) g(r_1⁽ⁱ⁾)  = {without_index:+.6f}")
 
 # %% [markdown]
+# - In "Biases" the middle line reads
+#   $\nabla E(\hat b) = \sum_i (y^{(i)} - t^{(i)})\, g'(\hat r^{(i)}) \cdot \frac{\partial}{\partial \hat b} \big(\sum_j g(r_j^{(i)})\, \hat w_j\big) + \frac{\partial}{\partial \hat b}\hat b$:
+#   the $+\,\partial \hat b/\partial \hat b$ has slipped out of the product and out of the sum.
+#   Read as printed it adds a plain 1 to a first term that is zero:
+
+# %%
+first_term = 0.0  # ∂/∂b̂ of Σ g(r_j) ŵ_j: no b̂ in it
+as_printed = first_term + 1.0  # + ∂b̂/∂b̂, outside the product and the sum
+inside = np.sum((y - Ta) * g_prime(r_hat) * 1.0)  # ∂b̂/∂b̂ = 1 inside, for every sample
+print(f"as printed: {as_printed:+.6f}   inside the product: {inside:+.6f}   backward: {grad['b̂']:+.6f}")
+assert math.isclose(inside, grad["b̂"], rel_tol=1e-10)
+
+# %% [markdown]
+# - The weights of the hidden layer are numbered two ways. The derivation writes neuron 1's input
+#   as $\sum_{j=1}^{N_0} x_j^{(i)} w_{1,j}$: hidden neuron first, input second. The summary
+#   writes $w_{A,B}$ for $A \in 1 \dots N_0$ (input) and $B \in 1 \dots N_1$ (hidden): input
+#   first, as the engine labels them. So "$w_{1,2}$" is two different weights, with two different
+#   gradients:
+
+# %%
+derivation_w12 = np.sum((y - Ta) * g_prime(r_hat) * w_hat[0] * g_prime(r[:, 0]) * Xa[:, 1])  # hidden 1, input 2
+summary_w12 = np.sum((y - Ta) * g_prime(r_hat) * w_hat[1] * g_prime(r[:, 1]) * Xa[:, 0])  # input 1, hidden 2
+print(f"w_1,2 as the derivation numbers it (input 2 → f_1): {derivation_w12:+.9f} = backward of w_2,1 {grad['w_2,1']:+.9f}")
+print(f"w_1,2 as the summary numbers it (input 1 → f_2):    {summary_w12:+.9f} = backward of w_1,2 {grad['w_1,2']:+.9f}")
+assert math.isclose(derivation_w12, grad["w_2,1"], rel_tol=1e-9) and math.isclose(summary_w12, grad["w_1,2"], rel_tol=1e-9)
+
+# %% [markdown]
+# - The first error, $E(w_{A-B}) = \frac12 \sum_{i=1}^{M} \big(y_n^{(i)} - t_n^{(i)}\big)^2$,
+#   has an $n$ and no sum over it: as printed it is the error of output $n$ alone. With two outputs
+#   the weights into the other output then get no gradient at all. `sum_squared_error` sums over the
+#   outputs too, $E = \frac12 \sum_i \sum_n (y_n^{(i)} - t_n^{(i)})^2$:
+
+# %%
+from nn import MLP
+
+two = MLP(2, [3, 2], seed=1)  # two output neurons
+T2 = [[t, 1 - t] for t in T]
+E_all = sum_squared_error([two(x) for x in X], T2)
+E_n1 = sum_squared_error([two(x)[0] for x in X], [t[0] for t in T2])  # as printed, n = 1
+w_out2 = two.parameter("w3_2,1")  # a weight into output 2
+for name, loss in (("Σ over outputs", E_all), ("as printed, n = 1", E_n1)):
+    two.zero_grad()
+    loss.backward()
+    print(f"{name:18}  E = {loss.data:.6f}   ∂E/∂w3_2,1 = {w_out2.grad:+.6f}")
+
+# %% [markdown]
 # - Smaller ones: the text says "the known outputs $y^{(i)}$ don't depend on the weights", and
 #   means the targets $t^{(i)}$; the first derivation keeps a $\frac12$ for a line after the $2$
 #   it cancelled has gone; and the error is called "RMS" though it is a sum of squares.

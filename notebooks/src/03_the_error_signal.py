@@ -47,11 +47,17 @@ for k, step in enumerate(steps):
 steps.player(model=net, sample=f"the sample x = ({x[0]:g}, {x[1]:g}), t = {t:g}")
 
 # %% [markdown]
-# After the pass, each neuron's $\delta$ is the gradient at its input $r$: $\delta_j = \partial E/\partial r_j$.
+# After the pass every neuron has an error, but the two documents call different things $\delta$.
+# The blog's error signal is $\delta = y - t$, and its $\delta_j = \partial E/\partial g(r_j)$ is
+# the error arriving at neuron $j$'s *output* ($\delta_3 = \delta\, g'(r_5)\, w_{3,5}$). Nielsen's
+# $\delta^l_j = \partial C/\partial z^l_j$ (next lesson) is the error at its *input* $r_j = z^l_j$,
+# the gradient `backward()` leaves on $r_j$. One slope apart: $\delta^l_j = \delta_j\, g'(r_j)$.
+# `delta_table` puts them side by side:
 
 # %%
-for layer in net.layers:
-    print("   ".join(f"δ({n.z.label}) = {n.z.grad:+.6f}" for n in layer.neurons))
+from tinygrad_like import delta_table
+
+print(delta_table(E))
 draw_dot(E, model=net, collapse=True)
 
 # %% [markdown]
@@ -148,6 +154,47 @@ h = 0.5
 grad_45 = net.parameter("w_4,5").grad
 print(f"w_4,5 = {P['w_4,5']:+.6f} → {P['w_4,5'] - h * grad_45:+.6f}  (correct)")
 print(f"w_4,5 = {P['w_4,5']:+.6f} → {P['w_3,5'] - h * grad_45:+.6f}  (as printed: from w_3,5)")
+
+# %% [markdown]
+# **4.** From "Why backpropagation?" on, the rules drop the sample index in places: the $w_{3,5}$
+# update reads $\sum_i \delta^{(i)} g'(r_5)\, g(r_3^{(i)})$, $g'(r_5)$ without its $(i)$. With one
+# sample that cannot matter; over a teacher set it does, because $r_5$ changes from sample to sample.
+# On XOR's four samples `derive` writes every per-sample name with its index and folds the four
+# terms into one $\Sigma_i$, as the blog does:
+
+# %%
+from nn import data
+
+X4, T4 = data.xor()
+E4 = sum_squared_error([net(x) for x in X4], T4)
+print(derive(E4, net.parameter("w_3,5")))
+print(derive(E4, w))
+
+# %% [markdown]
+# Read as printed, $g'(r_5)$ is one number outside the sum; whichever sample's $r_5$ it is, the
+# result is not the gradient:
+
+
+# %%
+def forward(x):
+    r1 = P["w_x1,1"] * x[0] + P["w_x2,1"] * x[1] + P["b_1"]
+    r2 = P["w_x1,2"] * x[0] + P["w_x2,2"] * x[1] + P["b_2"]
+    r3 = P["w_1,3"] * s(r1) + P["w_2,3"] * s(r2) + P["b_3"]
+    r4 = P["w_1,4"] * s(r1) + P["w_2,4"] * s(r2) + P["b_4"]
+    return r3, P["w_3,5"] * s(r3) + P["w_4,5"] * s(r4) + P["b_5"]
+
+
+samples = [forward(x) for x in X4]  # (r_3⁽ⁱ⁾, r_5⁽ⁱ⁾)
+net.zero_grad()
+E4.backward()
+with_index = sum((s(r5_) - t_) * ds(r5_) * s(r3_) for (r3_, r5_), t_ in zip(samples, T4))
+print(f"Σᵢ δ⁽ⁱ⁾·g′(r_5⁽ⁱ⁾)·g(r_3⁽ⁱ⁾) = {with_index:+.9f}   backward: {net.parameter('w_3,5').grad:+.9f}")
+for k, (_, r5_k) in enumerate(samples, 1):
+    without = ds(r5_k) * sum((s(r5_) - t_) * s(r3_) for (r3_, r5_), t_ in zip(samples, T4))
+    print(f"g′(r_5) taken from sample {k}: {without:+.9f}")
+assert math.isclose(with_index, net.parameter("w_3,5").grad, rel_tol=1e-12)
+net.zero_grad()
+E.backward()  # back to the one sample x = (1, 0.5) for the rest of the lesson
 
 # %% [markdown]
 # ## The derivation as a program

@@ -114,6 +114,36 @@ for l in range(2, L + 1):
     )
 
 # %% [markdown]
+# ## The four equations, written out by the library
+#
+# `backprop_equations(C, model)` does what the cells above did by hand: it reads the network from
+# the cost's graph (which node is $w^l_{jk}$, $z^l_j$, $a^l_j$), takes $\nabla_a C$ from the graph
+# above the outputs and $\sigma'(z)$ from the activations, runs BP1–BP4 with the current numbers
+# and checks each against `backward()`. Next to our numpy:
+
+# %%
+from nn import backprop_equations
+
+equations = backprop_equations(C, model)
+print(equations)
+for l in range(2, L + 1):
+    np.testing.assert_allclose(equations.delta[l][1], delta[l], rtol=1e-12)  # sample 1: our x
+    np.testing.assert_allclose(equations.grad_w[l], np.outer(delta[l], a[l - 1]), rtol=1e-12)
+equations
+
+# %% [markdown]
+# `derive` speaks the same notation: every MLP that is not one of the blog's networks is named
+# Nielsen's way ($w^l_{jk}$, which has no Unicode subscript comma, stays `w3_2,4` in the terminal
+# and is $w^{3}_{2,4}$ in LaTeX), with $y$ the target:
+
+# %%
+from tinygrad_like import derive
+
+d = derive(C, P["w4_1,3"])
+print(d)
+d
+
+# %% [markdown]
 # The notes stop BP4 one line short: of
 # $w^l_{j1} a^{l-1}_1 + \dots + w^l_{jk} a^{l-1}_k + \dots + b^l_j$ only the term $w^l_{jk} a^{l-1}_k$
 # depends on $w^l_{jk}$, so the derivative is $\delta^l_j\, a^{l-1}_k$. In the engine this is literally
@@ -122,6 +152,25 @@ for l in range(2, L + 1):
 # %%
 neuron = model.layers[0].neurons[1]  # neuron 2 of layer 2
 print("∂z2_2/∂w2_2,k on the node:", neuron.z.local_grads[0:6:2], "  a^1_k = x_k:", x.tolist())
+
+# %% [markdown]
+# ## The demon: nudge $z^l_j$ and watch $C$
+#
+# The notes motivate $\delta$ with a small change $\Delta z^l_j$ to one neuron's weighted input: the
+# cost changes by about $\frac{\partial C}{\partial z^l_j} \Delta z^l_j = \delta^l_j\, \Delta z^l_j$.
+# `nudge(C, z, dz)` does it on the graph: it adds `dz` to the node, re-evaluates everything
+# downstream from the stored operations (no model call), and puts the graph back. As $\Delta z$
+# shrinks, $\Delta C / \Delta z$ tends to $\delta$:
+
+# %%
+from tinygrad_like import nudge
+
+z31 = model.layers[1].neurons[0].z  # z3_1 of the example x
+print(f"δ³₁ = ∂C/∂z³₁ = {z31.grad:+.10f}")
+for dz in (0.5, 0.1, 0.01, 0.001):
+    n = nudge(C, z31, dz)
+    print(f"{n}   ΔC/Δz = {n.dC / dz:+.10f}")
+assert abs(nudge(C, z31, 1e-6).dC / 1e-6 - z31.grad) < 1e-6 * abs(z31.grad)
 
 # %% [markdown]
 # ## The cost over several examples
@@ -181,6 +230,24 @@ print(
     f"δ3_3: engine {engine[l][m - 1]:+.10f}   with σ′(z_m) {row * sigma_prime(z[l][m - 1]):+.10f}"
     f"   as printed, σ′(z_k) {row * sigma_prime(z[l][k - 1]):+.10f}"
 )
+
+# %% [markdown]
+# **4.** In BP2 the notes write $z^{l+1}_j = w^{l+1}_j a^l + b^{l+1}_j$, but they defined $w^l_j$ as
+# a *column* vector (the weights into neuron $j$). A column times a column is not defined; the
+# transpose the notes used earlier, $(w^{l+1}_j)^T a^l$, is what gives the number:
+
+# %%
+l, j = 3, 1
+w_j = w[l + 1][j - 1].reshape(-1, 1)  # w^{l+1}_j, a column as the notes define it
+a_l = a[l].reshape(-1, 1)
+try:
+    w_j @ a_l
+except ValueError as error:
+    print(f"w_j a^l with two columns {w_j.shape} and {a_l.shape}: {error}")
+z_next = (w_j.T @ a_l).item() + b[l + 1][j - 1]
+model([*x])
+print(f"(w_j)ᵀ a^l + b = {z_next:+.10f}   engine z4_1 = {model.layers[2].neurons[0].z.data:+.10f}")
+assert np.isclose(z_next, model.layers[2].neurons[0].z.data, rtol=1e-12)
 
 # %% [markdown]
 # ## The four equations as a program
