@@ -423,5 +423,5 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
                 g.edge(previous[k], current[j], id=f"e{edges}", xlabel=label(esc(text)))
                 edges += 1
         previous = current
-    pin_labels(g, prefer=NETWORK_LABELS)  # each weight beside its own edge, off every line and crossing
+    pin_labels(g, prefer=NETWORK_LABELS, over_head=False)  # each weight beside its edge, off the others
     return Drawing(g)

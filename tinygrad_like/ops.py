@@ -149,8 +149,8 @@ class Op:
 
         def on_arrays(*xs):
             if undefined is not None:
-                bad = undefined(*xs)
-                if np.any(bad):  # the engine's own error, for the first sample that has one
+                bad = undefined(*xs)  # an array, or a bool when the operands are numbers
+                if bad.any() if hasattr(bad, "any") else bad:  # the engine's error, for the first sample
                     at = int(np.argmax(np.broadcast_to(bad, np.broadcast(*xs).shape).ravel()))
                     forward(*[float(np.broadcast_to(x, np.shape(bad)).ravel()[at]) for x in xs])
             out, local = compute(*xs)
@@ -369,8 +369,8 @@ def _relu(a):
 
 
 def _relu_arrays(a):
-    kept = ~(a <= 0)
-    return np.where(kept, a, 0.0), (np.where(kept, 1.0, 0.0),)
+    cut = a <= 0  # NaN is not cut: it passes through with gradient 1, as in the engine
+    return np.where(cut, 0.0, a), ((~cut).astype(float),)
 
 
 def _abs(a):
