@@ -164,6 +164,14 @@ def _task(loss: Value, labels: dict[str, str]) -> dict[str, Value]:
     return {task: nodes[label] for task, label in labels.items()}
 
 
+def _blog_exercise(name: str, section: str, model: MLP, labels: dict[str, str]) -> Exercise:
+    """A blog network on the exercises' sample x = (1, 0.5), t = 1, with the blog's E = ½(y − t)²."""
+    x, t = [1.0, 0.5], [1.0]
+    loss = sum_squared_error([model(x)], t)
+    loss.label = "E"
+    return Exercise(name, f"the blog post, {section!r}", model, x, t, loss, _task(loss, labels))
+
+
 def two_layer_exercise(seed: int = 0) -> Exercise:
     r"""The blog's first network (2 → 2 → 1, sigmoid g) on the sample x = (1, 0.5), t = 1, E = ½(y − t)².
 
@@ -174,14 +182,8 @@ def two_layer_exercise(seed: int = 0) -> Exercise:
     >>> list(ex.tasks), ex.tasks["∇E(ŵ_1)"].label
     (['δ', '∇E(ŵ_1)', '∇E(b̂)', '∇E(w_1,1)', '∇E(b_1)'], 'ŵ_1')
     """
-    model = two_layer(2, 2, seed=seed)
-    x, t = [1.0, 0.5], [1.0]
-    loss = sum_squared_error([model(x)], t)
-    loss.label = "E"
     labels = {"δ": "y", "∇E(ŵ_1)": "ŵ_1", "∇E(b̂)": "b̂", "∇E(w_1,1)": "w_1,1", "∇E(b_1)": "b_1"}
-    return Exercise(
-        "blog, two layers", "the blog post, 'Deriving the formula'", model, x, t, loss, _task(loss, labels)
-    )
+    return _blog_exercise("blog, two layers", "Deriving the formula", two_layer(2, 2, seed=seed), labels)
 
 
 def three_layer_exercise(seed: int = 0) -> Exercise:
@@ -195,14 +197,8 @@ def three_layer_exercise(seed: int = 0) -> Exercise:
     >>> ex.tasks["δ_1"].label, len(ex.explain())
     ('g(r_1)', 36)
     """
-    model = three_layer(seed=seed)
-    x, t = [1.0, 0.5], [1.0]
-    loss = sum_squared_error([model(x)], t)
-    loss.label = "E"
     labels = {"δ": "y", "δ_3": "g(r_3)", "δ_4": "g(r_4)", "δ_1": "g(r_1)", "∇E(w_x1,1)": "w_x1,1"}
-    return Exercise(
-        "blog, three layers", "the blog post, 'Why backpropagation?'", model, x, t, loss, _task(loss, labels)
-    )
+    return _blog_exercise("blog, three layers", "Why backpropagation?", three_layer(seed=seed), labels)
 
 
 def nielsen_exercise(seed: int = 0) -> Exercise:

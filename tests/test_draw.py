@@ -146,9 +146,9 @@ def test_clusters_group_neurons_and_collapse_makes_one_node_per_neuron():
     neuron_nodes = re.findall(r"^\s*n(\d)_(\d+) \[label", collapsed.source, re.M)
     assert len(neuron_nodes) == 33 and collapsed.source.count("subgraph cluster_layer") == 3
     assert len(value_nodes(collapsed.source)) < len(value_nodes(clustered)) / 3
-    # δ = z.grad is written on each collapsed neuron
+    # Nielsen's δ^l_j = ∂C/∂z^l_j = z.grad is written on each collapsed neuron, named δ2_1 (plain, as labels)
     z = model.layers[0].neurons[0].z
-    assert f"δ {fmt(z.grad)}" in collapsed.source
+    assert f"δ2_1 {fmt(z.grad)}" in collapsed.source
     assert "<svg" in collapsed.svg(engine="bundled")
 
 

@@ -121,3 +121,22 @@ def test_command_line_prints_latex_in_either_notation():
     compile_latex(derivation)
     bad = subprocess.run([command(), *args, "--notation", "greek"], capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_drawings_and_the_page_speak_the_notation(tmp_path):
+    from tinygrad_like import draw_dot
+
+    def op_labels(drawing):
+        return set(re.findall(r'_op \[label="?([^" \]]+)', drawing.source))
+
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.5])], [1.0])
+    assert "g" in op_labels(draw_dot(E)) and "σ" not in op_labels(draw_dot(E))  # the blog's network: g
+    assert "σ" in op_labels(draw_dot(E, notation="nielsen"))
+    model, x, y, C = nielsen_case()
+    assert "σ" in op_labels(draw_dot(C)) and "g" in op_labels(draw_dot(C, notation="blog"))
+    assert "w2_1,3" in draw_dot(C).source  # labels drawn as written
+    page = explain(C, notation="blog").to_html(tmp_path / "page.html", model=model).read_text()
+    assert "g(r_3)·(1 − g(r_3))" in page and "σ(" not in page
+    page = explain(C).to_html(tmp_path / "nielsen.html", model=model).read_text()
+    assert "σ(z³₁)·(1 − σ(z³₁))" in page

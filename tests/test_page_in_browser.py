@@ -4,6 +4,8 @@ At a 1280×720 window, for each step: the node passing the gradient (.active) an
 receiving it (.target) lie inside the drawing's visible area, with text at least 11 CSS px tall.
 """
 
+import time
+
 import pytest
 from conftest import require_program, tanh_neuron
 from selenium import webdriver
@@ -155,17 +157,44 @@ def test_the_moons_page_of_about_2000_steps_is_written_and_opens_without_errors(
     net = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=0)
     loss = hinge_loss([net(X[0])], [Y[0]]) + 1e-4 * sum((p * p for p in net.parameters()), Value(0.0))
     loss.label = "E"
+    start = time.perf_counter()
     steps = explain(loss)
     # by hand: weighted sums 16·5 + 16·33 + 33 = 641 edges, relu 32, the hinge term 8,
     # p·p 2·337, the running sum 2·337, and 4 joining them: 2033
     assert len(steps) == 2033
     page = steps.to_html(tmp_path / "moons.html", model=net)
+    assert time.perf_counter() - start < 60  # the issue's bar; it takes well under a second
     browser.get(page.as_uri())
     assert browser.find_element(By.ID, "counter").text == "1 / 2033"
     browser.find_element(By.TAG_NAME, "body").send_keys("\ue010")  # End: the last step
     assert browser.find_element(By.ID, "counter").text == "2033 / 2033"
     assert marked(browser, ".target")[0]["name"] == steps[-1].child_name
+    assert_step_readable(browser, 2033)
+    # the steps whose two nodes lie farthest apart in the drawing (a parameter used by its neuron
+    # and by the L2 term across the graph), and every 50th: both in view, text ≥ 11 px
+    far = browser.execute_script(FARTHEST, 40)
+    assert len(far) == 40
+    for k in sorted(set(far) | set(range(0, 2033, 50))):
+        browser.execute_script(GO_TO, k)
+        assert browser.find_element(By.ID, "counter").text == f"{k + 1} / 2033"
+        assert_step_readable(browser, k + 1)
     assert severe(browser) == []
+
+
+FARTHEST = """
+const data = JSON.parse(document.getElementById('page-data').textContent);
+const centre = id => { const [x, y, w, h] = data.boxes[id]; return [x + w / 2, y + h / 2]; };
+const apart = data.steps.map((s, i) => {
+  const [a, b] = [centre(s.active[0]), centre(s.target[0])];
+  return [Math.max(Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1])), i];
+});
+return apart.sort((p, q) => q[0] - p[0]).slice(0, arguments[0]).map(p => p[1]);
+"""
+GO_TO = """
+const slider = document.getElementById('slider');
+slider.value = arguments[0];
+slider.dispatchEvent(new Event('input'));
+"""
 
 
 def test_the_neuron_level_page_follows_the_blogs_order_with_the_blogs_numbers(tmp_path, browser):

@@ -292,6 +292,13 @@ def test_cli_practice_q_ends_it():
     assert "✓ right: ∂out/∂x = 5" in result.stdout and "ended after 0 of 2 steps" in result.stdout
 
 
+def test_cli_practice_of_numbers_alone_says_there_is_nothing_to_practise():
+    result = cli("practice", "2*3", stdin="")  # both steps go into constants: done for the learner
+    assert result.returncode == 0
+    assert "Nothing to practise: no step of this backward pass goes into a variable." in result.stdout
+    assert "summary: 0 of 0 steps" in result.stdout
+
+
 def test_cli_practice_refuses_an_expression_outside_the_grammar():
     result = cli("practice", "__import__('os').system('echo hacked')", "--at", "x=1")
     assert result.returncode == 2

@@ -167,3 +167,19 @@ def test_the_exercise_page_says_the_sample(tmp_path):
     assert "x = (1, 0.5), y = (1, 0)" in page and 'id="score"' in page
     neurons = ex.to_html(tmp_path / "neurons.html", level="neuron").read_text(encoding="utf-8")
     assert "x = (1, 0.5), y = (1, 0)" in neurons and "Practice: " in neurons
+
+
+def test_a_node_shown_in_nielsens_typesetting_is_typed_by_its_label_or_as_shown():
+    ex = examples.nielsen_exercise()
+    sigma_prime = ex.forward()["a3_1"] * (1 - ex.forward()["a3_1"])  # σ′(z^3_1) from a^3_1
+    session = Practice(ex.loss, only=["z3_1"])
+    prompt = session.questions[0].prompt
+    assert "type z³₁ as z3_1" in prompt  # the label is what a keyboard types; as shown is read too
+    for typed in ["σ(z3_1)·(1 − σ(z3_1))", "a3_1*(1 - a3_1)", "σ(z³₁)·(1 − σ(z³₁))", "a³₁·(1 − a³₁)"]:
+        value, _ = session.read(typed)
+        assert math.isclose(value, sigma_prime, rel_tol=1e-12), typed
+    told = []
+    ex.practice("δ^3_1", ask=scripted(["z31 + zz", "q"]), tell=told.append)
+    refusal = next(t for t in told if t.startswith("refused"))
+    assert "'zz' is not a name in this graph; names you can use: w3_1_1, w2_1_1, x1" in refusal
+    assert "z31," not in refusal  # the other spellings are read but not listed

@@ -182,3 +182,14 @@ def test_answers_typed_as_the_rules_write_them_with_the_graphs_own_names(tmp_pat
     delta = ex.forward()["y"] - 1.0
     assert texts(browser, ".verdict.right") == [f"✓ right: ∂(δ^2)/∂δ = {2 * delta:.8g}"]
     assert severe(browser) == []
+
+    nielsen = examples.nielsen_exercise()  # names shown typeset: a³₁ = σ(z³₁)
+    step = next(k for k, s in enumerate(explain(nielsen.loss), 1) if s.child.label == "z3_1")
+    url = nielsen.to_html(tmp_path / "nielsen.html").as_uri() + f"#step={step}"
+    a = nielsen.forward()["a3_1"]
+    for typed in ["σ(z³₁)·(1 − σ(z³₁))", "a3_1*(1 - a3_1)"]:  # as shown, and by the label
+        browser.get("about:blank")
+        browser.get(url)  # a fresh page at the step a³₁ → z³₁
+        type_answer(browser, typed)
+        assert texts(browser, ".verdict.right") == [f"✓ right: ∂a³₁/∂z³₁ = {a * (1 - a):.8g}"], typed
+    assert severe(browser) == []

@@ -131,3 +131,33 @@ def test_derivations_latex_compiles_in_both_notations():
         derive(C, model.parameter("w3_2,1")).latex(),
         derive(C, model.parameter("b2_1"), notation="blog").latex(),
     )
+
+
+def test_the_readme_shows_what_derive_prints_over_the_four_samples():
+    import contextlib
+    import io
+    import pathlib
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    part = readme.split("over XOR's four samples, `derive` gives the")[1]
+    code = re.search(r"```python\n(.*?)```", part, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", part, re.S).group(1).strip()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile("from tinygrad_like import derive\n" + code, "README.md", "exec"), {})
+    assert out.getvalue().strip() == shown
+    assert shown.splitlines()[0] == f"∂E/∂w_x1,1 = {BLOG_XOR}"
+
+
+def test_the_backpropagation_form_names_gradients_not_deltas_and_folds_the_samples():
+    model = MLP(2, [8, 8, 8, 1], seed=0)
+    C = quadratic_cost([model([0.5, -0.5]), model([1.0, 0.0])], [1.0, 0.0])
+    w = model.parameter("w2_1,1")
+    d = derive(C, w)
+    assert d.form == "backpropagation" and d.path_count == 2 * 8 * 8
+    assert d.expression == "Σᵢ ∂C/∂z²₁⁽ⁱ⁾·x₁⁽ⁱ⁾"  # BP4, summed over the samples
+    assert "δ" not in str(d)  # δ is kept for the documents' δs
+    model.zero_grad()
+    C.backward()
+    assert d.value == pytest.approx(w.grad, rel=1e-12)
+    compile_latex(d.latex())

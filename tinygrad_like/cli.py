@@ -297,7 +297,14 @@ def make_parser() -> argparse.ArgumentParser:
     )
     explain.set_defaults(run=cmd_explain)
 
-    practice = sub.add_parser("practice", help="do the backward pass yourself, each step checked")
+    practice = sub.add_parser(
+        "practice",
+        help="do the backward pass yourself, each step checked",
+        description="Do the backward pass yourself: for each edge into a variable, type the local "
+        "derivative, the contribution local × upstream and, at a node several edges reach, its gradient "
+        "so far, as a number or an expression in the graph's names (1 - tanh(m)**2). Each answer is "
+        "checked; 'hint' gives the next hint, 'skip' shows the answer, 'q' or Ctrl-D ends with a summary.",
+    )
     expression_args(practice)
     practice.set_defaults(run=cmd_practice)
 

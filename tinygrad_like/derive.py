@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.notation import _closing, named, number, to_tex
+from tinygrad_like.notation import _closing, named, number, operand, to_tex
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -226,11 +226,8 @@ class Derivation:
     def latex(self) -> str:
         """LaTeX for ∂root/∂wrt = expression = value (math mode, without the $)."""
         root, wrt = to_tex(self.names[self.root]), to_tex(self.names[self.wrt])
-        body = to_tex(self.expression) if self.form == "paths" else self.expression_tex()
+        body = to_tex(self.expression)
         return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {number(self.value)}"
-
-    def expression_tex(self) -> str:
-        return r"\delta_{" + to_tex(self.names[self.wrt]) + "}"
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
@@ -266,7 +263,7 @@ def derive(
     ``prime="g"`` writes every activation's derivative as g′(r) (the blog's default);
     else each is named after its function (σ′(r), tanh′(r)).
     Beyond ``max_paths`` paths or ``max_factors`` factors it falls back to the
-    backpropagation form (δ recursion) instead of expanding anything.
+    backpropagation form (∂root/∂v node by node) instead of expanding anything.
 
     >>> from nn import examples, data, sum_squared_error
     >>> net = examples.two_layer(seed=0); X, T = data.xor()
@@ -361,35 +358,38 @@ def _enumerate_paths(root: Value, wrt: Value, count: dict[Value, int]) -> list[l
 
 
 def _backprop_form(root, wrt, order, position, count, names, paths_total, prime) -> Derivation:
-    """δ(v) = ∂root/∂v for every node on a path, from the root down: bounded size, no expansion."""
-    delta: dict[Value, float] = {root: 1.0}
+    """∂root/∂v for every node on a path, from the root down: bounded size, no expansion.
+
+    Written ∂E/∂v, not δ: the documents keep δ for the error signal and the neurons' errors.
+    """
+    grad: dict[Value, float] = {root: 1.0}
     terms: dict[Value, list[str]] = {}
+    by = f"∂{names[root]}/∂"
     for v in reversed(order[position[wrt] :]):
-        if v not in count or v not in delta:
+        if v not in count or v not in grad:
             continue
         for i, c in enumerate(v.children):
             if c in count:
-                delta[c] = delta.get(c, 0.0) + delta[v] * v.local_grads[i]
-                terms.setdefault(c, []).append(f"δ({names[v]})·{_factor(v, i, names, prime).text}")
-    lines = []
-    shown = [v for v in reversed(order) if v in terms]
-    for v in shown[:40]:
-        rhs = " + ".join(terms[v][:6]) + (f" + … ({len(terms[v]) - 6} more)" if len(terms[v]) > 6 else "")
-        lines.append(f"  δ({names[v]}) = {rhs} = {delta[v]:.6g}")
+                grad[c] = grad.get(c, 0.0) + grad[v] * v.local_grads[i]
+                upstream = "" if v is root else f"{by}{operand(names[v])}·"
+                terms.setdefault(c, []).append(upstream + _factor(v, i, names, prime).text)
+
+    def rhs(v: Value) -> str:
+        more = f" + … ({len(terms[v]) - 6} more)" if len(terms[v]) > 6 else ""
+        return " + ".join(terms[v][:6]) + more
+
+    shown = [v for v in reversed(order) if v in terms and v is not wrt]
+    lines = [f"  {by}{operand(names[v])} = {rhs(v)} = {number(grad[v])}" for v in shown[:40]]
     if len(shown) > 40:
         lines.append(f"  … {len(shown) - 40} more nodes")
     note = (
         f"{paths_total} paths from {names[root]} to {names[wrt]}: too many to write out; "
-        f"the backpropagation form, δ(v) = ∂{names[root]}/∂v:"
+        f"the backpropagation form, each node's {by}v from its parents' (listed below):"
+    )
+    folded = _fold_samples([(1.0, _split(t)) for t in terms[wrt]])  # one term per sample: Σᵢ
+    expression = (
+        f"Σᵢ {' + '.join(_join(c, p) for c, p in folded)}" if folded and len(folded) == 1 else rhs(wrt)
     )
     return Derivation(
-        root,
-        wrt,
-        f"δ({names[wrt]})",
-        delta[wrt],
-        paths_total,
-        "backpropagation",
-        names,
-        note=note,
-        lines=lines,
+        root, wrt, expression, grad[wrt], paths_total, "backpropagation", names, note=note, lines=lines
     )

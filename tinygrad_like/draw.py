@@ -29,6 +29,8 @@ import graphviz
 from tinygrad_like.edge_labels import pin_labels
 from tinygrad_like.graph import topological_order
 from tinygrad_like.labels import shown
+from tinygrad_like.layered import network_or_none
+from tinygrad_like.notation import resolve_notation
 from tinygrad_like.render import Drawing
 from tinygrad_like.value import Value
 
@@ -200,6 +202,7 @@ def draw_dot(
     grads: Mapping[Value, float] | None = None,
     names: Mapping[Value, str] | None = None,
     title: str = "",
+    notation: str | None = None,
 ) -> Drawing:
     r"""Draw every node reachable from ``root``.
 
@@ -213,6 +216,9 @@ def draw_dot(
       as one node (data, grad and δ = z.grad), boxed by layer.
     - ``grads``: numbers to show instead of each node's ``grad`` (frames of a backward pass);
       ``names``: names to show instead of labels (the explanation's ``x·w`` for unlabelled nodes).
+    - ``notation``: ``"blog"`` draws the activation as g, ``"nielsen"`` as σ; ``None`` follows the
+      labels (the blog's networks in ``nn.examples`` → g). Labels are drawn as written (``w2_1,3``),
+      and a collapsed neuron's δ is Nielsen's δ^l_j = ∂C/∂z^l_j, written ``δ2_1``.
 
     >>> from tinygrad_like import Value
     >>> a = Value(1.5, label="a"); b = (a * a); b.label = "b"; b.backward()
@@ -229,6 +235,8 @@ def draw_dot(
             "draw_dot: collapse=True draws each neuron of a model as one node; pass model=the nn model"
         )
     order = topological_order(root)
+    spoken = resolve_notation(notation, network_or_none(order))
+    symbols = {**SYMBOLS, "sigmoid": "g"} if spoken == "blog" else SYMBOLS
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     marked = set(highlight)
     flowing = {(ids.get(p), ids.get(c)) for p, c in highlight_edges}
@@ -286,7 +294,7 @@ def draw_dot(
 
     for li, j, _members, z, out in neurons if collapse else []:
         name = out.label or f"neuron {li},{j}"
-        extra = f"δ {fmt(grad_of(z), precision)}" if show_grad else ""
+        extra = f"δ{li}_{j} {fmt(grad_of(z), precision)}" if show_grad else ""  # δ^l_j = ∂C/∂z^l_j
         shadow = Value(out.data, label=name)
         home((li, j)).node(
             f"n{li}_{j}",
@@ -317,7 +325,7 @@ def draw_dot(
         params = own_params.get(v, set())
         home(cluster_of.get(v)).node(
             op_id,
-            label=label(esc("Σ" if params else SYMBOLS.get(v.op, v.op))),  # r_j's record says the rest
+            label=label(esc("Σ" if params else symbols.get(v.op, v.op))),  # r_j's record says the rest
             shape="ellipse",
             width="0.3",
             height="0.3",

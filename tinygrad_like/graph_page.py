@@ -13,7 +13,7 @@ import re
 
 from tinygrad_like.draw import SYMBOLS, fmt, neuron_layers
 from tinygrad_like.layout import layered_layout
-from tinygrad_like.notation import number, operand
+from tinygrad_like.notation import indexed, number, operand
 from tinygrad_like.page import check_size, page_html
 
 FONT = 14.0
@@ -44,7 +44,7 @@ def _equation(step, upstream_name: str, roles: dict) -> str:
     role = roles.get(step.child)
     return (
         head
-        + f"<p>upstream: {e(upstream_name)}.grad = {upstream}</p>"
+        + f"<p>upstream: {e(operand(upstream_name))}.grad = {upstream}</p>"
         + f"<p>contribution = local × upstream = {local} × {upstream} = <b>{contribution}</b></p>"
         + tail
         + (f'<p class="muted">{e(role)}</p>' if role else "")
@@ -52,20 +52,23 @@ def _equation(step, upstream_name: str, roles: dict) -> str:
     )
 
 
-def _neuron_roles(model, names: dict) -> dict:
+def _neuron_roles(model, names: dict, root: str) -> dict:
     """What a neuron's r and g(r) are in the documents' words, for a model's graph."""
     roles = {}
-    for layer in neuron_layers(model, "to_html(model=…)"):
-        for neuron in layer:
+    for li, layer in enumerate(neuron_layers(model, "to_html(model=…)"), 2):
+        for j, neuron in enumerate(layer, 1):
             z, a = neuron.z, neuron.a
             if z is None or z not in names:
                 continue
             roles[z] = (
-                f"{names[z]} is the input of a neuron's activation: its grad is Nielsen's δ = ∂E/∂{names[z]} "
-                "(z.grad)."
+                f"{names[z]} is the input of a neuron's activation: its grad is Nielsen's "
+                f"δ{indexed('', str(li), str(j))} = ∂{root}/∂{operand(names[z])} (z.grad)."
             )
             if a is not None and a is not z and a in names:
-                roles[a] = f"{names[a]} is a neuron's output: its grad is the blog's δ_j = ∂E/∂g(r_j)."
+                roles[a] = (
+                    f"{names[a]} is a neuron's output: its grad ∂{root}/∂{operand(names[a])} is the blog's "
+                    "δ_j = ∂E/∂g(r_j)."
+                )
     return roles
 
 
@@ -94,9 +97,13 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
     names, root, start = explanation.names, explanation.root, explanation._start
     nodes = list(names)
     ids = {v: f"n{i}" for i, v in enumerate(nodes)}
+    widest: dict = {}  # each node's grad with the longest text the pass shows, to size its box
+    for s in steps:
+        if len(fmt(s.child_grad)) > len(fmt(widest.get(s.child, 0.0))):
+            widest[s.child] = s.child_grad
     sizes = {}
     for v in nodes:
-        width = max(len(t) for t in _box_lines(names[v], v.data, start[v])) * CHAR + 16
+        width = max(len(t) for t in _box_lines(names[v], v.data, widest.get(v, start[v]))) * CHAR + 16
         sizes[v] = (width + (2 * OP_R + OP_GAP if v.children else 0), 3 * LINE + 10)
     boxes = layered_layout(root, sizes)
 
@@ -143,7 +150,7 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
         f'role="img" aria-label="the computation graph">{"".join(out)}</svg>'
     )
 
-    roles = _neuron_roles(model, names) if model is not None else {}
+    roles = _neuron_roles(model, names, names[root]) if model is not None else {}
     step_data = []
     for s in steps:
         step_data.append(

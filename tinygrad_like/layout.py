@@ -60,6 +60,8 @@ def layered_layout(
     for node in order:
         for child in node.children:
             parents[child].append(node)
+    # a node's place among the operands of the last node (in order) that uses it
+    place = {v: (-rank[ps[-1]], ps[-1].children.index(v)) if ps else (0, 0) for v, ps in parents.items()}
     by_column: list[list[Value]] = [[] for _ in range(max(col.values()) + 1)]
     for v in reversed(order):
         by_column[col[v]].append(v)
@@ -70,7 +72,8 @@ def layered_layout(
         for v in nodes:  # the mean height of its parents; a leaf's, of those in the next column
             near = [p for p in parents[v] if col[p] == col[v] - 1] if not v.children else parents[v]
             wanted[v] = sum(centre_y[p] for p in near) / len(near) if near else 0.0
-        nodes.sort(key=lambda v: (wanted[v], -rank[v]))
+        # equal heights (the operands of one node): in the order it takes them, w_1 above w_2
+        nodes.sort(key=lambda v: (wanted[v], place[v]))
         ys: list[float] = []
         for i, v in enumerate(nodes):
             y = wanted[v]

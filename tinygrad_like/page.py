@@ -7,7 +7,10 @@ SVG group), which receives it (class ``target``), the edge it flows along (class
 The browser applies them, so the page grows with nodes + steps, not nodes × steps.
 
 The view follows the step: it centres the active and target nodes and zooms so
-their text is at least 11 CSS px tall. → and ← step; the mouse pans (drag) and
+their text is at least 11 CSS px tall. When they are too far apart for that (a
+parameter used by its neuron and by an L2 term across the graph), it zooms out
+until both are in view and draws just those two at readable size where they are
+(class ``lens``), the rest of the graph small around them. → and ← step; the mouse pans (drag) and
 zooms (wheel); + and − zoom, W A S D pan, O shows the whole graph, F follows the
 step again; ``page.html#step=7`` opens at step 7. No network is needed.
 
@@ -62,7 +65,8 @@ svg .node text.name { font-weight: 600; }
 svg .node text.grad { fill: #999; }
 svg .node.known text.grad { fill: #222; }
 svg .edge { fill: none; stroke: #aaa; stroke-width: 1.2; }
-svg .edge.flow { stroke: #d62728; stroke-width: 3.5; }
+svg .edge.flow { stroke: #d62728; stroke-width: 3.5; vector-effect: non-scaling-stroke; }
+svg .node.lens rect, svg .node.lens circle.neuron { filter: drop-shadow(0 0 3px rgba(0,0,0,.35)); }
 svg .node.active rect, svg .node.active circle.neuron { fill: #ffd54f; stroke: #b26a00; stroke-width: 2.5; }
 svg .node.target rect, svg .node.target circle.neuron { fill: #c8e6c9; stroke: #2e7d32; stroke-width: 2.5; }
 svg .node.source rect, svg .node.source circle.neuron { fill: #ffe0b2; stroke: #b26a00; stroke-width: 2; }
@@ -83,40 +87,66 @@ SCRIPT = r"""
     if (!(id in original)) original[id] = document.getElementById(id).textContent;
   }));
   let index = 0, view = null;
+  let size = [stage.clientWidth, stage.clientHeight];   // read once: reading it makes the browser lay out
+  const shown = Object.assign({}, original);   // the texts on the page now
+  let shownKnown = new Set();                  // the nodes marked known now
 
   function setView(cx, cy, scale) {
-    const w = stage.clientWidth, h = stage.clientHeight;
+    const [w, h] = size;
     view = {cx, cy, scale};
     svg.setAttribute('viewBox', [cx - w / 2 / scale, cy - h / 2 / scale, w / scale, h / scale].join(' '));
   }
   function overview() {
-    const w = stage.clientWidth, h = stage.clientHeight;
+    magnify([], 1);
+    const [w, h] = size;
     const scale = Math.min(w / full.width, h / full.height) * 0.97;
     setView(full.x + full.width / 2, full.y + full.height / 2, scale);
+  }
+  function magnify(ids, factor) {
+    // draw these nodes `factor` times their size about their own centres (1: as laid out)
+    svg.querySelectorAll('.lens').forEach(g => {
+      g.classList.remove('lens');
+      g.removeAttribute('transform');
+    });
+    if (factor <= 1.0001) return;
+    ids.forEach(id => {
+      const [x, y, bw, bh] = boxes[id], cx = x + bw / 2, cy = y + bh / 2, g = document.getElementById(id);
+      g.setAttribute('transform', `translate(${cx} ${cy}) scale(${factor}) translate(${-cx} ${-cy})`);
+      g.classList.add('lens');
+      g.parentNode.appendChild(g);   // drawn last: on top of whatever it now covers
+    });
   }
   function follow() {
     const s = steps[index];
     const ids = [...s.active, ...s.target, ...s.source].filter(id => id in boxes);
+    magnify([], 1);
     if (!ids.length) { overview(); return; }
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     ids.forEach(id => {
       const [x, y, bw, bh] = boxes[id];
       x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + bw); y1 = Math.max(y1, y + bh);
     });
-    const w = stage.clientWidth, h = stage.clientHeight, pad = 40;
+    const [w, h] = size, pad = 40;
     const fit = Math.min((w - 2 * pad) / (x1 - x0), (h - 2 * pad) / (y1 - y0));
     const readable = MIN_TEXT / FONT * 1.08;   // node text at least MIN_TEXT CSS px
-    const scale = Math.max(readable, Math.min(fit, 1.25));
-    let cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-    const receiver = s.target.find(id => id in boxes) || s.active.find(id => id in boxes);
-    if (fit < readable && receiver) {
-      // too far apart to show both readably: keep the receiving node in view, as near the other as fits
-      const [tx, ty, tw, th] = boxes[receiver];
-      const room = (size, own) => Math.max(0, size / 2 / scale - own / 2 - pad / scale);
-      const clamp = (c, t, r) => Math.max(t - r, Math.min(t + r, c));
-      cx = clamp(cx, tx + tw / 2, room(w, tw)); cy = clamp(cy, ty + th / 2, room(h, th));
+    if (fit >= readable) {
+      setView((x0 + x1) / 2, (y0 + y1) / 2, Math.min(fit, 1.25));
+      return;
     }
-    setView(cx, cy, scale);
+    // Too far apart to show both readably at one scale: zoom out until every marked node's
+    // centre is in view with room for it at readable size, and draw those nodes at that size
+    // where they are (the rest of the graph stays small around them, for context).
+    let cx0 = Infinity, cy0 = Infinity, cx1 = -Infinity, cy1 = -Infinity, bw = 0, bh = 0;
+    ids.forEach(id => {
+      const [x, y, ww, hh] = boxes[id];
+      cx0 = Math.min(cx0, x + ww / 2); cx1 = Math.max(cx1, x + ww / 2);
+      cy0 = Math.min(cy0, y + hh / 2); cy1 = Math.max(cy1, y + hh / 2);
+      bw = Math.max(bw, ww); bh = Math.max(bh, hh);
+    });
+    const roomX = w - 2 * pad - bw * readable, roomY = h - 2 * pad - bh * readable;
+    const scale = Math.min(readable, roomX / Math.max(cx1 - cx0, 1e-6), roomY / Math.max(cy1 - cy0, 1e-6));
+    setView((cx0 + cx1) / 2, (cy0 + cy1) / 2, scale);
+    magnify(ids, readable / scale);
   }
   function mark(cls, ids) {
     svg.querySelectorAll('.' + cls).forEach(e => e.classList.remove(cls));
@@ -129,8 +159,13 @@ SCRIPT = r"""
       steps[k].set.forEach(([id, text]) => { texts[id] = text; });
       steps[k].target.forEach(id => known.add(id));
     }
-    Object.entries(texts).forEach(([id, text]) => { document.getElementById(id).textContent = text; });
-    svg.querySelectorAll('.node').forEach(g => g.classList.toggle('known', known.has(g.id)));
+    // touch only what changed: a big graph has thousands of texts, a step changes one or two
+    Object.entries(texts).forEach(([id, text]) => {
+      if (shown[id] !== text) { document.getElementById(id).textContent = text; shown[id] = text; }
+    });
+    known.forEach(id => { if (!shownKnown.has(id)) document.getElementById(id).classList.add('known'); });
+    shownKnown.forEach(id => { if (!known.has(id)) document.getElementById(id).classList.remove('known'); });
+    shownKnown = known;
     const s = steps[index];
     mark('active', s.active); mark('target', s.target); mark('source', s.source); mark('flow', s.edges);
     slider.value = index;
@@ -145,9 +180,13 @@ SCRIPT = r"""
     px = px === undefined ? r.width / 2 : px; py = py === undefined ? r.height / 2 : py;
     const wx = view.cx + (px - r.width / 2) / view.scale, wy = view.cy + (py - r.height / 2) / view.scale;
     const scale = Math.max(0.02, Math.min(8, view.scale * factor));
+    magnify([], 1);
     setView(wx - (px - r.width / 2) / scale, wy - (py - r.height / 2) / scale, scale);
   }
-  function pan(dx, dy) { setView(view.cx + dx / view.scale, view.cy + dy / view.scale, view.scale); }
+  function pan(dx, dy) {
+    magnify([], 1);
+    setView(view.cx + dx / view.scale, view.cy + dy / view.scale, view.scale);
+  }
 
   document.getElementById('prev').addEventListener('click', () => show(index - 1));
   document.getElementById('next').addEventListener('click', () => show(index + 1));
@@ -182,7 +221,10 @@ SCRIPT = r"""
     drag = [e.clientX, e.clientY];
   });
   stage.addEventListener('pointerup', () => { drag = null; });
-  window.addEventListener('resize', follow);
+  new ResizeObserver(() => {   // the window or the header changed the stage's size
+    const now = [stage.clientWidth, stage.clientHeight];
+    if (now[0] !== size[0] || now[1] !== size[1]) { size = now; follow(); }
+  }).observe(stage);
   const start = /step=(\d+)/.exec(location.hash);   // page.html#step=7 opens at step 7
   show(start ? parseInt(start[1], 10) - 1 : 0);
 })();

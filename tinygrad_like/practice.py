@@ -36,11 +36,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from tinygrad_like.compiler import identifier
 from tinygrad_like.explain import Explanation, Step, explain
 from tinygrad_like.expr import FUNCTIONS, ExpressionError, build, variables
 from tinygrad_like.notation import is_constant, operand
 from tinygrad_like.ops import lookup
+from tinygrad_like.plan import identifier
 from tinygrad_like.value import Value, no_grad
 
 RELATIVE = 1e-6
@@ -223,6 +223,10 @@ class Practice:
         self.explanation: Explanation = explain(root)
         self.names = self.explanation.names
         self.variables = self._variables()
+        # a name typed as it is shown (z²₁, g(r_1), w_3,5) is read as its spelling (z2_1, g_r_1, w_3_5)
+        self.as_shown = {self.names[v]: k for k, v in self.variables.items() if self.names[v] != k}
+        shown = sorted(self.as_shown, key=len, reverse=True)
+        self.shown_names = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in shown) or "(?!)")
         self.only = None if only is None else self._nodes(only)
         self.questions = self._questions()
         self.records = [Record(q) for q in self.questions]
@@ -231,17 +235,34 @@ class Practice:
     # ---- the questions ----------------------------------------------------------------------
 
     def _variables(self) -> dict[str, Value]:
-        """The names an expression answer may use: every labelled node (and leaf) by its name,
-        a name that is not an identifier (w_3,5) spelled as one (w_3_5)."""
+        """The names an expression answer may use, one per labelled node (and leaf): its label as
+        Python's parser reads a name (ŵ_1, δ, z2_1), or spelled as an identifier when it is not
+        one (w_3,5 → w_3_5, g(r_1) → g_r_1).
+
+        ``self.spellings`` holds these and the other ways to type the same nodes that collide with
+        nothing: the shown name where it differs (z²₁ is read as z21), the plain-letters spelling
+        (δ → delta).
+        """
         taken = set(FUNCTIONS)
         out: dict[str, Value] = {}
+        others: list[tuple[str, Value]] = []
         for v, name in self.names.items():
             if is_constant(v) or not (v.label or not v.children):
                 continue
-            typed = unicodedata.normalize("NFKC", name)  # as Python's parser reads a name: ŵ_1, b̂, δ
-            spelled = typed if typed.isidentifier() and typed not in taken else identifier(name, set(taken))
+            label = v.label or name
+            typed = unicodedata.normalize("NFKC", label)  # ŵ_1, b̂, δ stay; x₁ is read as x1
+            ways = [typed] if typed.isidentifier() else []
+            ways += [identifier(label, set()), unicodedata.normalize("NFKC", name)]
+            ways = [w for w in dict.fromkeys(ways) if w.isidentifier()]
+            spelled = next((w for w in ways if w not in taken), None) or identifier(label, taken)
             taken.add(spelled)
             out[spelled] = v
+            others += [(w, v) for w in ways if w != spelled]
+        self.spellings = dict(out)
+        for way, v in others:
+            if way not in taken:
+                taken.add(way)
+                self.spellings[way] = v
         return out
 
     def _nodes(self, only: Iterable[Value | str]) -> set[Value]:
@@ -251,7 +272,8 @@ class Practice:
         if isinstance(only, (str, Value)):
             only = [only]
         by_name = {name: v for v, name in self.names.items()}
-        by_name.update(self.variables)
+        by_name.update(self.spellings)
+        by_name.update({v.label: v for v in self.names if v.label})
         reached = {s.child for s in self.explanation if not is_constant(s.child)}
         chosen: set[Value] = set()
         for item in only:
@@ -394,15 +416,15 @@ class Practice:
         Raises ``ExpressionError`` for anything outside the parser's grammar or a name not in
         the graph, ``ValueError`` for an expression undefined at the graph's values.
         """
-        text = as_typed(text)
+        text = as_typed(self.shown_names.sub(lambda m: self.as_shown[m.group(0)], text))
         if _NUMBER.fullmatch(text):
             return float(text), typed_tolerance(text)
-        unknown = [name for name in variables(text) if name not in self.variables]
+        unknown = [name for name in variables(text) if name not in self.spellings]
         if unknown:
             known = ", ".join(self.variables) or "none (answer with a number)"
             raise ExpressionError(f"{unknown[0]!r} is not a name in this graph; names you can use: {known}")
         with no_grad():
-            value, _ = build(text, {name: v.data for name, v in self.variables.items()})
+            value, _ = build(text, {name: v.data for name, v in self.spellings.items()})
         return value.data, 0.0
 
     def answer(self, text: str) -> Feedback:
@@ -546,6 +568,8 @@ def practice(
         f"{session.summary().steps} to do ({done_for_you} are done for you). Type a number or an "
         "expression; hint, skip, or q to stop."
     )
+    if not session.questions:
+        tell("Nothing to practise: no step of this backward pass goes into a variable.")
     introduced = None
     for question in session:
         if question.header and introduced is not question:

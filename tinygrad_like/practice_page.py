@@ -117,7 +117,13 @@ SCRIPT = r"""
     },
   };
   const TYPED = [['−', '-'], ['·', '*'], ['×', '*'], ['^', '**'], ['²', '**2']];
-  function normalize(text) {               // as practice's as_typed: σ, tanh²(m), − · × ^ ²
+  // a name typed as it is shown (z²₁, g(r_1), w_3,5) is read as its spelling (z2_1, g_r_1, w_3_5)
+  const quote = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const SHOWN = Object.keys(P.shown).sort((a, b) => b.length - a.length)
+    .map(n => '(?<![\\p{L}\\p{N}_])' + quote(n) + '(?![\\p{L}\\p{N}_])');
+  const SHOWN_NAMES = SHOWN.length ? new RegExp(SHOWN.join('|'), 'gu') : null;
+  function normalize(text) {               // as practice's read: shown names, σ, tanh²(m), − · × ^ ²
+    if (SHOWN_NAMES) text = text.replace(SHOWN_NAMES, (name) => P.shown[name]);
     text = text.split('σ').join('sigmoid').replace(/([A-Za-z_]\w*)²\(([^()]*)\)/g, '$1($2)**2');
     TYPED.forEach(([a, b]) => { text = text.split(a).join(b); });
     return text.normalize('NFKC').trim();   // names as Python's parser reads them (ŵ, δ, b̂)
@@ -213,7 +219,7 @@ SCRIPT = r"""
       if (P.functions.includes(t.value)) throw new Refused('not allowed: using the function ' + t.value +
                                                            ' without calling it; ' + GRAMMAR);
       if (!Object.prototype.hasOwnProperty.call(P.names, t.value)) {
-        const known = Object.keys(P.names).join(', ') || 'none (answer with a number)';
+        const known = P.listed.join(', ') || 'none (answer with a number)';
         throw new Refused(JSON.stringify(t.value) + ' is not a name in this graph; names you can use: ' +
                           known);
       }
@@ -380,8 +386,11 @@ def _question(q, session: Practice) -> dict[str, Any]:
     }
 
 
-def _edge_questions(explanation) -> tuple[list[list[dict[str, Any]]], list[str], dict[str, float]]:
-    """Per explain step: practice's questions for it ([] for a step into a constant), an intro line."""
+def _edge_questions(
+    explanation,
+) -> tuple[list[list[dict[str, Any]]], list[str], dict[str, float], list[str], dict[str, str]]:
+    """Per explain step: practice's questions for it ([] for a step into a constant), an intro line;
+    then every way to type a name (with its value), the names to list, and the shown names' spellings."""
     session = Practice(explanation.root)
     questions: list[list[dict[str, Any]]] = [[] for _ in explanation.steps]
     intros = [""] * len(explanation.steps)
@@ -389,8 +398,8 @@ def _edge_questions(explanation) -> tuple[list[list[dict[str, Any]]], list[str],
         questions[q.step.index].append(_question(q, session))
         if q.header:
             intros[q.step.index] = q.header.split(": ", 1)[1]
-    names = {name: v.data for name, v in session.variables.items()}
-    return questions, intros, names
+    names = {name: v.data for name, v in session.spellings.items()}
+    return questions, intros, names, list(session.variables), session.as_shown
 
 
 def _neuron_question(answer: dict[str, Any]) -> dict[str, Any]:
@@ -416,8 +425,8 @@ def practice_page(
         from tinygrad_like.graph_page import edge_parts
 
         parts = edge_parts(explanation, model=model, sample=sample, max_steps=max_steps)
-        questions, intros, names = _edge_questions(explanation)
-        shown = html.escape(", ".join(list(names)[:8]))
+        questions, intros, names, listed, shown_as = _edge_questions(explanation)
+        shown = html.escape(", ".join(listed[:8]))
         how = f"a number, or an expression in the graph's names ({shown})"
     elif level == "neuron":
         from tinygrad_like.network_page import neuron_parts
@@ -425,7 +434,7 @@ def practice_page(
         parts = neuron_parts(explanation, model=model, sample=sample)
         questions = [[_neuron_question(a) for a in s["answer"]] for s in parts["steps"]]
         intros = ["with " + "; ".join(a["given"] for a in s["answer"]) for s in parts["steps"]]
-        names = {}
+        names, listed, shown_as = {}, [], {}
         how = "a number, or arithmetic on numbers (+ - * / **, sigmoid(), tanh(), …)"
     else:
         raise ValueError(f"to_html: level must be 'edge' (one step per edge) or 'neuron', got {level!r}")
@@ -440,7 +449,13 @@ def practice_page(
         f"Your turn: answer each step ({how}); Enter checks, hint asks for the next hint, skip shows "
         'the answer. <span id="score"></span>',
     ]
-    settings = {"names": names, "functions": list(FUNCTIONS), "relative": RELATIVE}
+    settings = {
+        "names": names,
+        "listed": listed,
+        "shown": shown_as,
+        "functions": list(FUNCTIONS),
+        "relative": RELATIVE,
+    }
     # inside <script> nothing may end or comment the element: \u003c is "<" to JavaScript
     literal = json.dumps(settings, ensure_ascii=True).replace("<", "\\u003c")
     return page_html(**parts, style=STYLE, script=f"const PRACTICE = {literal};\n{SCRIPT}")

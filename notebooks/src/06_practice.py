@@ -61,6 +61,7 @@ answers = [
     f"{2 * d:.4g}",
 ]
 summary = practice(y, ask=scripted(answers))
+assert (summary.skipped, summary.mistakes["wrong sign"]) == (1, 1)
 
 # %% [markdown]
 # The summary is also returned, for a teacher's notebook to read:
@@ -75,7 +76,8 @@ print(dict(summary.mistakes))
 
 # %%
 attempts = ["__import__('os')", "m.__class__", "open('notes.txt')", "k + 1", "1 − tanh²(m)"]
-practice(y, ask=scripted(attempts + ["q"]))
+summary = practice(y, ask=scripted(attempts + ["q"]))
+assert summary.right_first_time == 1 and not summary.mistakes  # refusals are no mistakes
 
 # %% [markdown]
 # (The last one was right: an answer may be typed as the rules write it, with −, ·, ×, ², σ.)
@@ -120,7 +122,8 @@ print(f"δ = {delta:.6g}, g′(r_5) = {g5:.6g}, δ_3 = {delta_3:.6g}")
 # identifier `w_3_5`; the contribution is the learner's $\delta_3$:
 
 # %%
-ex.practice("δ_3", ask=scripted(["w_3_5", f"{delta_3:.6g}"]))
+summary = ex.practice("δ_3", ask=scripted(["w_3_5", f"{delta_3:.6g}"]))
+assert summary.right_first_time == summary.questions == 2  # the learner's δ_3 is right
 
 # %% [markdown]
 # ## δ₁: two paths meet
@@ -145,7 +148,8 @@ answers = [
     f"{via_3:.6g}",  # g(r_1).grad so far: the slip, only the last contribution
     f"{delta_1:.6g}",  # both: δ_1
 ]
-ex.practice("δ_1", ask=scripted(answers))
+summary = ex.practice("δ_1", ask=scripted(answers))
+assert summary.mistakes == {"forgotten accumulation at a reused node": 1}
 
 # %% [markdown]
 # ## ∇E(w_x1,1), the blog's long derivation, in one step
@@ -157,7 +161,8 @@ ex.practice("δ_1", ask=scripted(answers))
 
 # %%
 g1 = f["g(r_1)"] * (1 - f["g(r_1)"])
-ex.practice("∇E(w_x1,1)", ask=scripted(["x1", "hint", "hint", "hint", f"{delta_1 * g1 * 1.0:.6g}"]))
+summary = ex.practice("∇E(w_x1,1)", ask=scripted(["x1", "hint", "hint", "hint", f"{delta_1 * g1 * 1.0:.6g}"]))
+assert summary.steps_done == 1 and summary.hints_used == 3
 
 # %% [markdown]
 # ## Nielsen's four equations on a small network
@@ -174,13 +179,15 @@ a = nielsen.forward()
 # %% [markdown]
 # **BP1**, $\delta^L_j = \partial C/\partial a^L_j \cdot \sigma'(z^L_j)$ with
 # $\partial C/\partial a^L_j = a^L_j - y_j$. The step $a^3_1 \to z^3_1$: the local derivative is
-# $\sigma'(z^3_1)$, which the learner types as the rule writes it, `σ(z3_1)·(1 − σ(z3_1))`; the
+# $\sigma'(z^3_1)$, which the learner types as the rule writes it, with $z^3_1$ typed by its label:
+# `σ(z3_1)·(1 − σ(z3_1))`; the
 # contribution is $\delta^3_1$:
 
 # %%
 sigma_prime = lambda v: v * (1 - v)  # noqa: E731  σ′(z) from a = σ(z)
 delta3 = [(a["a3_1"] - 1.0) * sigma_prime(a["a3_1"]), (a["a3_2"] - 0.0) * sigma_prime(a["a3_2"])]
-nielsen.practice("δ^3_1", ask=scripted(["σ(z3_1)·(1 − σ(z3_1))", f"{delta3[0]:.6g}"]))
+summary = nielsen.practice("δ^3_1", ask=scripted(["σ(z3_1)·(1 − σ(z3_1))", f"{delta3[0]:.6g}"]))
+assert summary.right_first_time == summary.questions == 2  # BP1, as the learner computed it
 
 # %% [markdown]
 # **BP2**, $\delta^l = ((w^{l+1})^T \delta^{l+1}) \circ \sigma'(z^l)$. The sum
@@ -200,7 +207,8 @@ answers = [
     "a2_1*(1-a2_1)",  # σ′(z^2_1), from the activation
     f"{delta2_1:.6g}",  # δ^2_1
 ]
-nielsen.practice("∂C/∂a^2_1", "δ^2_1", ask=scripted(answers))
+summary = nielsen.practice("∂C/∂a^2_1", "δ^2_1", ask=scripted(answers))
+assert summary.right_first_time == summary.questions == 7  # BP2: the sum over j, then σ′(z^2_1)
 
 # %% [markdown]
 # **BP4** and **BP3**: $\partial C/\partial w^l_{jk} = a^{l-1}_k \delta^l_j$ and
@@ -217,7 +225,8 @@ answers = [
     "1",  # ∂z^3_1/∂b^3_1
     f"{delta3[0]:.6g}",  # BP3: δ^3_1
 ]
-nielsen.practice("∂C/∂w^3_1,2", "∂C/∂b^3_1", ask=scripted(answers))
+summary = nielsen.practice("∂C/∂w^3_1,2", "∂C/∂b^3_1", ask=scripted(answers))
+assert summary.steps_done == 2 and dict(summary.mistakes) == {"other wrong values": 1}
 
 # %% [markdown]
 # ## The practice page
