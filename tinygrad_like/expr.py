@@ -17,10 +17,11 @@ tinygrad_like.expr.ExpressionError: not allowed: attribute access; ...
 from __future__ import annotations
 
 import ast
+import math
 import re
 from typing import cast
 
-from tinygrad_like.value import Value
+from tinygrad_like.value import Value, too_large
 
 FUNCTIONS = ("tanh", "exp", "log", "sigmoid", "relu", "abs", "sqrt")
 GRAMMAR = "use numbers, variables, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in FUNCTIONS)
@@ -129,6 +130,19 @@ def _check(node: ast.AST, text: str) -> None:
             if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
                 what = "strings" if isinstance(n.value, (str, bytes)) else f"the constant {n.value!r}"
                 raise _refuse(n, text, what)
+            try:
+                finite = math.isfinite(n.value)
+            except OverflowError:  # an int literal of hundreds of digits
+                raise ExpressionError(
+                    str(too_large("a number in the expression", n.value)), text, n.col_offset + 1
+                ) from None
+            if not finite:  # 1e999 is read as inf
+                raise ExpressionError(
+                    f"the number at column {n.col_offset + 1} is too large for a float (it would be inf); "
+                    "numbers must be finite",
+                    text,
+                    n.col_offset + 1,
+                )
         elif isinstance(n, ast.Name):
             if n.id in FUNCTIONS:
                 raise _refuse(n, text, f"using the function {n.id} without calling it")
