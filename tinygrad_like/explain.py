@@ -169,9 +169,27 @@ class Explanation(Sequence[Step]):
 
     # ---- pictures ----------------------------------------------------------------------------
 
-    def frames(self, max_frames: int = 400, **draw_options):
-        """One drawing per step: the node pushing its gradient highlighted, the edge it flows
-        along in red, every grad as far as the pass has got (the blog's closing pictures)."""
+    def frames(self, max_frames: int = 400, *, level: str = "edge", sample: str = "", **draw_options):
+        """The pass as pictures, one per frame of the step-through page.
+
+        ``level="edge"``: one ``draw_dot`` drawing per step, the node pushing its gradient
+        highlighted, the edge it flows along in red, every grad as far as the pass has got
+        (``draw_options`` go to ``draw_dot``, for example ``model=net``). ``level="neuron"``
+        (needs ``model=``): the blog's closing pictures, one ``network_page.Frame`` per frame of
+        the neuron-level page: the neuron forming its δ (class ``active``), the neurons and
+        edges it draws from, the δ and weight gradients so far, the frame's equation above.
+        """
+        if level == "neuron":
+            from tinygrad_like.network_page import neuron_frames
+
+            unknown = set(draw_options) - {"model"}
+            if unknown:
+                raise TypeError(
+                    f"frames(level='neuron') takes model= and sample=, not {', '.join(sorted(unknown))}"
+                )
+            return neuron_frames(self, model=draw_options.get("model"), sample=sample)
+        if level != "edge":
+            raise ValueError(f"frames: level must be 'edge' (one step per edge) or 'neuron', got {level!r}")
         from tinygrad_like.draw import draw_dot
 
         if len(self.steps) > max_frames:
