@@ -59,6 +59,16 @@ def test_an_expression_too_big_for_pythons_parser_is_refused_in_one_line(tmp_pat
     assert_refused(run("draw", expression, "--at", "x=1", "-o", str(out)), out)
 
 
+def test_a_syntax_error_echoes_control_characters_as_escapes():
+    # the caret line repeats the expression: a terminal must not obey what it holds
+    result = run("draw", "x +\x1b[2J\r*", "--at", "x=1", "-o", "g.svg")
+    assert_refused(result, says="syntax error")
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+    line, caret = result.stderr.splitlines()[1:]
+    # Python stops at the escape character, and the caret points at it
+    assert line == "  x +\\x1b[2J\\r*" and caret.index("^") == line.index("\\x1b")
+
+
 @pytest.mark.parametrize(
     "expression, says",
     [

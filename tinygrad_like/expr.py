@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any, cast
 
+from tinygrad_like.labels import visible
 from tinygrad_like.ops import by_parser_name
 from tinygrad_like.value import Value, apply, too_large
 
@@ -98,7 +99,8 @@ class ExpressionError(ValueError):
 
     def pointer(self, width: int = 72) -> str:
         """The expression with a caret under the column, for a terminal; a long expression is
-        shown only around the column (at most ``width`` characters, "…" where it is cut).
+        shown only around the column (at most ``width`` characters, "…" where it is cut), and
+        control characters as escapes (a terminal must not obey them).
 
         >>> print(ExpressionError("", "x + y", 5).pointer())
           x + y
@@ -107,10 +109,15 @@ class ExpressionError(ValueError):
         if not self.text or self.column < 1:
             return ""
         start = max(0, min(self.column - 1 - width // 2, len(self.text) - width))
-        shown = self.text[start : start + width]
-        before = "…" if start else ""
-        after = "…" if start + width < len(self.text) else ""
-        return f"  {before}{shown}{after}\n  {' ' * (len(before) + self.column - 1 - start)}^"
+        before = ("…" if start else "") + _echo(self.text[start : self.column - 1])
+        after = _echo(self.text[self.column - 1 : start + width])
+        after += "…" if start + width < len(self.text) else ""
+        return f"  {before}{after}\n  {' ' * len(before)}^"
+
+
+def _echo(text: str) -> str:
+    """Text echoed on one terminal line: control characters (newlines too) as escapes."""
+    return visible(text).replace("\n", "\\n")
 
 
 def _refuse(node: ast.AST, text: str, what: str) -> ExpressionError:
