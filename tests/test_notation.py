@@ -126,11 +126,13 @@ def test_command_line_prints_latex_in_either_notation():
 def test_in_the_blogs_notation_a_node_is_g_in_every_column_not_sigma_beside_g():
     """One name per quantity: the node g(w·x + b) is not σ(w·x + b) in the node column and g in its rule."""
     expression = ["explain", "0.5*(sigmoid(w*x + b) - t)**2", "--at", "x=1,w=0.5,b=0.1,t=1", "--wrt", "w"]
-    text = subprocess.run([command(), *expression, "--notation", "blog"], capture_output=True, text=True).stdout
-    latex = subprocess.run([command(), *expression, "--notation", "blog", "--latex"], capture_output=True, text=True)
+    blog = [command(), *expression, "--notation", "blog"]
+    text = subprocess.run(blog, capture_output=True, text=True).stdout
+    latex = subprocess.run([*blog, "--latex"], capture_output=True, text=True)
     assert latex.returncode == 0, latex.stderr
     assert "σ" not in text and r"\sigma" not in latex.stdout
-    rows = [[c.strip() for c in line.split("  ") if c.strip()] for line in text.splitlines() if line[:1].isdigit()]
+    lines = [line for line in text.splitlines() if line[:1].isdigit()]
+    rows = [[c.strip() for c in line.split("  ") if c.strip()] for line in lines]
     assert ["g(w·x + b) − t", "g(w·x + b)", "1"] in [row[1:4] for row in rows]
     assert "∂out/∂w = (g(w·x + b) − t)·g′(w·x + b)·x" in text
 

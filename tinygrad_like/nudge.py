@@ -110,7 +110,7 @@ def _slope(order: list[Value], node: Value, spoken: str) -> str:
         return ""
     network = network_or_none(order)
     role = network.role.get(node) if network is not None else None
-    if role is None or role[0] != "z":
+    if network is None or role is None or role[0] != "z":
         return ""
     _kind, l, j, _k = role
     name = indexed("δ", str(l), str(j))
