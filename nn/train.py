@@ -233,11 +233,12 @@ def fit(
     try:
         for _ in bar:
             start, start_cpu = time.perf_counter(), time.process_time()
+            shuffled = shuffle and size < n
             order = list(range(n))
-            if shuffle and size < n:
+            if shuffled:
                 rng.shuffle(order)
-            if training is not None:
-                training.epoch(order, size)  # forward, backward and update, on the arrays
+            if training is not None:  # forward, backward and update, on the arrays
+                training.epoch(order if shuffled else None, size)
             else:
                 for first in range(0, n, size):
                     batch = order[first : first + size]
