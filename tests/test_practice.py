@@ -461,3 +461,12 @@ def test_the_answer_does_not_repeat_a_rule_that_is_already_the_number():
     z.label = "z"
     _, told = run(z, ["skip", "q"])
     assert "skipped: ∂z/∂a = -1" in told
+
+
+def test_a_number_typed_beyond_floats_is_judged_and_the_session_goes_on():
+    # 1e400 is inf and 1e-400 is 0 as floats: both wrong for ∂y/∂m = 1 − tanh²(−5) ≈ 1.8e-4
+    answers = ["1e400", "1e-400", "1e99999999999", "-1e400"] + all_right()
+    summary, told = run(neuron(), answers)
+    assert verdicts(told) == ["✗ wrong"] * 4 + ["✓ right"] * 10
+    assert "✗ wrong: inf is not ∂y/∂m" in told[2] and "✗ wrong: 0 is not ∂y/∂m" in told[3]
+    assert summary.steps_done == 5

@@ -77,6 +77,8 @@ def typed_tolerance(text: str) -> float:
 
     >>> typed_tolerance("0.42"), typed_tolerance(".42"), typed_tolerance("-3"), typed_tolerance("5.4e-4")
     (0.005, 0.005, 0.0, 5e-06)
+    >>> typed_tolerance("1e400"), typed_tolerance("1e-400")
+    (inf, 0.0)
     """
     match = _NUMBER.fullmatch(text.strip())
     if match is None:
@@ -84,8 +86,13 @@ def typed_tolerance(text: str) -> float:
     fraction, exponent = match.group(1) or match.group(2), match.group(3)
     if fraction is None and exponent is None:
         return 0.0
+    if exponent and len(exponent.lstrip("+-")) > 6:  # far beyond floats: the number is 0 or inf
+        exponent = exponent[0] + "999999" if exponent[0] == "-" else "999999"
     decimals = (len(fraction) - 1 if fraction else 0) - (int(exponent) if exponent else 0)
-    return 0.5 * 10.0 ** (-decimals)
+    try:
+        return 0.5 * 10.0 ** (-decimals)
+    except OverflowError:  # an exponent past 1e308: the number typed is 0 or inf, which matches() judges
+        return math.inf
 
 
 def matches(value: float, target: float, tolerance: float = 0.0) -> bool:
