@@ -549,14 +549,26 @@ class Practice:
         )
 
 
-def scripted(answers: list[str]) -> Callable[[str], str | None]:
+def scripted(answers: list[str], echo: bool = False) -> Callable[[str], str | None]:
     """An ``ask`` that gives these answers in turn, then ends the session (for tests and lessons).
+
+    ``echo=True`` prints each question with the answer given, as a terminal shows them, so that a
+    lesson's output reads as the session a learner had.
 
     >>> ask = scripted(["0.5"]); ask("∂y/∂x = ? "), ask("next? ")
     ('0.5', None)
+    >>> answer = scripted(["0.5"], echo=True)("  ∂y/∂x = ? ")
+      ∂y/∂x = ? 0.5
     """
     remaining = iter(answers)
-    return lambda prompt: next(remaining, None)
+
+    def ask(prompt: str) -> str | None:
+        answer = next(remaining, None)
+        if echo and answer is not None:
+            print(prompt + answer)
+        return answer
+
+    return ask
 
 
 def _input(prompt: str) -> str | None:
