@@ -156,10 +156,9 @@ def batch_gradients(
         return float(np.sum(result.loss)) * scale, (grads * scale if scale != 1.0 else grads).tolist()
     x, y = _batch(X, rows), _batch(Y, rows)
     inputs = np.concatenate([x.T, y.reshape(len(x), -1).T])
-    result = program.batch(inputs, params)
+    result = program.batch(inputs, params, seed=scale)  # a mean's 1/n, from where backward starts
     total = float(np.add.reduce(result.loss, axis=None))
-    grads = np.asarray(result.grads)  # an array already: no copy
-    return total * scale, (grads * scale if scale != 1.0 else grads)
+    return total * scale, np.asarray(result.grads)
 
 
 class ArrayTraining:
@@ -179,7 +178,11 @@ class ArrayTraining:
         self.grads = np.zeros_like(self.theta)
         x = np.asarray(X, dtype=float).reshape(len(X), -1)
         y = np.asarray(Y, dtype=float).reshape(len(Y), -1)
-        self.data = np.ascontiguousarray(np.concatenate([x, y], axis=1).T)  # one row per program input
+        # A sample's inputs and targets side by side in memory: a mini-batch is a few whole rows
+        # (gathering columns of the transpose would touch a cache line per number). The program
+        # reads the transpose, one row per program input, as a view.
+        self.samples = np.ascontiguousarray(np.concatenate([x, y], axis=1))
+        self.data = self.samples.T
         self.n = len(X)
         self.mean = getattr(loss, "reduction", None) == "mean"
         # The optimizer updates the arrays when it can (nn's optimizers: step_arrays), in its own
@@ -214,10 +217,9 @@ class ArrayTraining:
 
     def step(self, rows: np.ndarray | None) -> None:
         """One step on these samples (an array of their indices; None: all of them, in order)."""
-        inputs = self.data if rows is None else self.data[:, rows]
-        grads = self.program.batch(inputs, self.theta).grads
-        if self.mean:
-            grads = grads * (1.0 / inputs.shape[1])
+        inputs = self.data if rows is None else self.samples[rows].T
+        seed = 1.0 / inputs.shape[1] if self.mean else 1.0  # the mean's 1/n, where backward starts
+        grads = self.program.batch(inputs, self.theta, seed=seed).grads
         self.grads = grads = cast("np.ndarray", grads)  # Program.batch gives an array
         if not self.arrays:  # an optimizer that only knows Values
             self.to_values()

@@ -113,7 +113,7 @@ def hinge_loss(outputs: Outputs, targets: Targets) -> Value:
             if not isinstance(t, Value) and t not in (-1.0, 1.0):
                 raise ValueError(f"hinge_loss: sample {i} has target {t!r}; targets must be -1 or +1")
             terms.append((1.0 - t * y).relu())
-    return _named(Value.sum(terms) / len(rows), "C")
+    return _named(Value.sum(terms) * (1.0 / len(rows)), "C")  # the mean, as micrograd's demo writes it
 
 
 def binary_cross_entropy(outputs: Outputs, targets: Targets, eps: float = 1e-12) -> Value:

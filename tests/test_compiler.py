@@ -96,6 +96,12 @@ def test_mean_losses_and_many_outputs_match_the_value_graph():
 @example(leaves=[1.0, 1.0, 1.0], program=[("weighted_sum", [1, 0, 1]), ("weighted_sum", [0, 3])], batch=[1.0])
 # found by this test: a neuron's z that is itself the root got a gradient row of one column on a batch
 @example(leaves=[1.0, 1.0], program=[("weighted_sum", [1, 0])], batch=[1.0, 1.0])
+# found by this test: a node feeding a layer took the layer's gradient row as one number per batch
+@example(
+    leaves=[1.0, 1.0, 1.0],
+    program=[("sum", [0, 1, 2]), ("neg", [0]), ("+", [0.0, 0.0]), ("weighted_sum", [1, 48])],
+    batch=[1.0, 2.0],
+)
 def test_random_expressions_compile_to_backwards_gradients(leaves, program, batch):
     kept = []
     nodes, _, pairs = run_both(leaves, program, limit=1e3, kept=kept, oracle=False)

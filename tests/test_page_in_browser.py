@@ -209,7 +209,9 @@ def test_the_neuron_level_page_follows_the_blogs_order_with_the_blogs_numbers(tm
     seen = []
     frames = int(browser.find_element(By.ID, "counter").text.split("/")[1])
     for k in range(min(40, frames)):
-        assert_step_readable(browser, k + 1, selectors=(".active", ".source") if k else (".active",))
+        assert_step_readable(
+            browser, k + 1, selectors=(".active", ".target", ".source") if k else (".active", ".target")
+        )
         seen.append(marked(browser, ".active")[0]["name"])
         if k == 2:  # δ_3 = δ·g′(r_5)·w_3,5, by hand with g = σ
             f = {p.label: p.data for p in net.parameters()}
@@ -220,7 +222,16 @@ def test_the_neuron_level_page_follows_the_blogs_order_with_the_blogs_numbers(tm
             y = s(f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"])
             delta3 = (y - 1.0) * y * (1 - y) * f["w_3,5"]
             text = browser.find_element(By.ID, "explain-step").text
-            assert f"{delta3:.6g}" in text and "δ_3 = δ_5·g′(r_5)·w_3,5" in text
+            assert f"{delta3:.6g}" in text and "δ_3 = δ·g′(r_5)·w_3,5" in text  # the blog's own words
+            assert marked(browser, ".target")[0]["name"] == "f3"  # it receives δ_3
+        if k == 6:  # the first weight: ∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ, received by w_3,5's label
+            dw35 = a3 * y * (1 - y) * (y - 1.0)
+            text = browser.find_element(By.ID, "explain-step").text
+            assert "∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ" in text and f"{dw35:.6g}" in text
+            target = marked(browser, ".target")[0]
+            assert target["name"].startswith("w_3,5 = ") and "weight" in target["cls"].split()
+            grad = browser.find_element(By.ID, target["id"]).find_element(By.CLASS_NAME, "wgrad").text
+            assert grad == f"∂E/∂w = {dw35:.3g}"
         browser.find_element(By.ID, "next").click()
     assert seen[:6] == ["E", "f5", "f3", "f4", "f1", "f2"]  # y → f5 → f3, f4 → f1, f2, then the weights
     assert len(seen) == 6 + 10 and severe(browser) == []

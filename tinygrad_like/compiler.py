@@ -75,6 +75,13 @@ class _Decision(Exception):
         super().__init__(index)
 
 
+def _numpy() -> Any:
+    """numpy, imported on first use (a program on floats needs only the standard library)."""
+    import numpy
+
+    return numpy
+
+
 # ---- what a program calls: the table's functions (plan.functions) and a few helpers --------------
 
 
@@ -89,6 +96,8 @@ def _namespace(plan: Plan, arrays: bool, extra: dict | None = None) -> dict[str,
                 raise _Decision(index, outcome)
 
         def stack(rows, n_samples=None):  # a layer's rows, one per neuron; a row may be a plain number
+            if len(rows) == 1 and getattr(rows[0], "ndim", 0) == 1:  # one neuron: its row, as a matrix
+                return rows[0][None]
             try:
                 matrix = np.stack(rows)
             except ValueError:
@@ -179,7 +188,7 @@ class Result:
 
     loss: float | np.ndarray
     grads: list | np.ndarray  # an array from ``Program.batch``
-    outputs: list
+    outputs: Sequence  # a list; from ``Program.batch``, rows (of a matrix when they are a layer's)
 
 
 class _Variant:
@@ -328,30 +337,31 @@ class Program:
             params = [float(x) for x in params]
         return self._execute(which, kind, inputs, params, n)
 
-    def _execute(self, which: str, kind: str, inputs, params, n: int):
+    def _execute(self, which: str, kind: str, inputs, params, n: int, seed: float = 1.0):
         """Run a variant's function; a traced comparison that comes out differently re-traces."""
         arrays = kind != "floats"
+        # the batch program takes the inputs as one matrix (and the seed), the others as rows
+        extra = [] if which == "forward" else [n, seed] if kind == "batch" else [n if arrays else 1]
         for _ in range(MAX_VARIANTS + 1):
             for variant in self._variants:
                 function = variant.functions(kind)[which]
                 try:
-                    if arrays:
-                        import numpy as np
-
+                    if kind == "batch":
                         # inf and nan as the engine makes them; where an op is undefined its entry
                         # raises the engine's own error (ops.Op.on_arrays)
-                        # the batch program takes the inputs as one matrix, the per-node one as rows
-                        given = (inputs,) if kind == "batch" else inputs
-                        with np.errstate(all="ignore"):
-                            return function(*given, params, *([n] if which == "forward_backward" else []))
-                    return function(*inputs, params, *([1] if which == "forward_backward" else []))
+                        with _numpy().errstate(all="ignore"):
+                            return function(inputs, params, *extra)
+                    if arrays:
+                        with _numpy().errstate(all="ignore"):
+                            return function(*inputs, params, *extra)
+                    return function(*inputs, params, *extra)
                 except _Decision as decision:
                     failed = (variant, decision)
             variant, missed = failed
             self._retrace(variant, missed, inputs, arrays)
         raise BranchError(f"more than {MAX_VARIANTS} paths through the traced function; use the Value graph")
 
-    def batch(self, rows, params, *, backward: bool = True) -> Result:
+    def batch(self, rows, params, *, backward: bool = True, seed: float = 1.0) -> Result:
         """The batch program for a training loop: ``rows`` holds one float64 array of samples per
         input, in ``inputs`` order (a 2-D array, inputs × samples, is fine); ``params`` is a float64
         array of the parameters' numbers in ``params`` order, read instead of the Values' data.
@@ -359,28 +369,31 @@ class Program:
         The checks ``__call__`` makes on every input are left to the caller, so a loop pays only
         for the arithmetic. ``grads`` is an array (summed over the samples), the loss one number
         per sample; ``backward=False`` runs the forward statements only (``grads`` empty).
+        ``seed`` is where the backward pass starts, ∂(what is differentiated)/∂loss: 1/n gives
+        the gradient of the mean over the n samples, without a pass over the gradients after.
 
         >>> import numpy as np
         >>> w = Value(0.5, label="w")
         >>> program = trace(lambda x: w * x * x, [w], x=1.0)
         >>> program.batch(np.array([[1.0, 2.0, 3.0]]), np.array([0.5])).grads    # Σ x²
         array([14.])
+        >>> program.batch(np.array([[1.0, 2.0, 3.0]]), np.array([0.5]), seed=1 / 3).grads  # mean
+        array([4.66666667])
         """
-        import numpy as np
-
-        if type(rows) is not np.ndarray:
-            rows = np.asarray(rows, dtype=float)
+        if type(rows) is not _numpy().ndarray:
+            rows = _numpy().asarray(rows, dtype=float)
         n = rows.shape[1]
         if len(rows) != len(self.inputs) or len(params) != len(self.params):
             raise ValueError(
                 f"batch: this program takes {len(self.inputs)} rows of inputs and {len(self.params)} "
                 f"parameters, got {len(rows)} and {len(params)}"
             )
+        # outputs: a tuple of rows, or the matrix of a layer's outputs (a row each), as computed
         if backward:
-            loss, grads, outputs = self._execute("forward_backward", "batch", rows, params, n)
-            return Result(loss, grads, list(outputs))
+            loss, grads, outputs = self._execute("forward_backward", "batch", rows, params, n, seed)
+            return Result(loss, grads, outputs)
         loss, outputs = self._execute("forward", "batch", rows, params, n)
-        return Result(loss, [], list(outputs))
+        return Result(loss, [], outputs)
 
     def _retrace(self, variant: _Variant, decision: _Decision, inputs: list, arrays: bool) -> None:
         a, symbol, b, expected = variant.decisions[decision.index]

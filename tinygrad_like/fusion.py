@@ -132,9 +132,11 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
     position = {v: i for i, v in enumerate(plan.order)}
     block_at = {min(position[v] for v in b.lanes): b for b in computed}
 
+    # Outputs that are a layer's, in order (a network's outputs): returned as its matrix, a row each.
+    as_matrix = next((g for g in groups if len(g.outputs) > 1 and g.outputs == plan.outputs), None)
     # Scalars the per-node statements still read: the operands of unfused nodes, outputs, checks.
     used = {c for v in plan.order if v.children and v not in fused for c in v.children}
-    used |= {plan.root, *plan.outputs, *(d[0] for d in plan.decisions)}
+    used |= {plan.root, *(plan.outputs if as_matrix is None else ()), *(d[0] for d in plan.decisions)}
     used |= {d[2] for d in plan.decisions if isinstance(d[2], Value)}
     scalar_params = [p for p in plan.params if p in used]
 
@@ -219,7 +221,8 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
 
     # Backward: per-node statements outside the layers; one block per layer (and per lane block),
     # reached once every node that reads its outputs has passed its gradient back.
-    backward = seed_lines(plan)
+    # the seed ∂/∂root is the caller's: 1.0 for the sum over the samples, 1/n for their mean
+    backward = [line.replace(" = 1.0", " = seed", 1) for line in seed_lines(plan)]
     assigned: set[Value] = {plan.root} if backward else set()
     d_varying: set[Value] = set()
     into: dict[str, list[str]] = {}  # a matrix's name (A3, V1) → the gradients passed to it
@@ -233,6 +236,7 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
             and g_out[0].members[0] in plan.needed
         ):
             backward += _layer_backward(g_out[0], plan, assigned, into, matrix_in)
+            d_varying.update(x for x in g_out[0].inputs if x in assigned)  # rows of d_X: one per sample
         if i in block_at:
             backward += backward_lines(block_at[i], plan, assigned, into)
         if v in lanes.reductions and v in assigned:  # Σ over the lanes: each row gets d_Σ
@@ -262,21 +266,25 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
             grads.append(f"    grads[{plan.param_index[p]}] = grads[{plan.param_index[p]}] + d_{names[p]}")
 
     root = names[plan.root]
-    out_tuple = ", ".join(names[o] for o in plan.outputs) + ("," if len(plan.outputs) == 1 else "")
+    if as_matrix is not None:
+        out_tuple = f"A{as_matrix.tag}"
+    else:
+        comma = "," if len(plan.outputs) == 1 else ""
+        out_tuple = "(" + ", ".join(names[o] for o in plan.outputs) + comma + ")"
     lines = [
         "def forward(inputs, params):",
         f'    """{root} (and the outputs) for every sample of a batch, a layer at a time."""',
         *[line if isinstance(line, str) else line[0] for line in forward],
-        f"    return {root}, ({out_tuple})",
+        f"    return {root}, {out_tuple}",
         "",
         "",
-        "def forward_backward(inputs, params, n_samples):",
+        "def forward_backward(inputs, params, n_samples, seed=1.0):",
         f'    """{root} and ∂{root}/∂(each parameter), summed over the batch: BP1–BP4 in matrix form."""',
         *[line if isinstance(line, str) else line[1] for line in forward],
         "    # backward",
         *backward,
         *grads,
-        f"    return {root}, grads, ({out_tuple})",
+        f"    return {root}, grads, {out_tuple}",
     ]
     constants["n_params"] = len(plan.params)
     return "\n".join(lines) + "\n", constants

@@ -44,6 +44,7 @@ RESERVED = {
     *(op.ident for op in TABLE.values() if not op.code),
     "params",
     "inputs",
+    "seed",
     "n_samples",
     "forward",
     "forward_backward",

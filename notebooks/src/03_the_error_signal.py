@@ -88,11 +88,18 @@ d
 P = {p.label: p.data for p in net.parameters()}
 s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
 ds = lambda z: s(z) * (1 - s(z))  # noqa: E731
-r1 = P["w_x1,1"] * x[0] + P["w_x2,1"] * x[1] + P["b_1"]
-r2 = P["w_x1,2"] * x[0] + P["w_x2,2"] * x[1] + P["b_2"]
-r3 = P["w_1,3"] * s(r1) + P["w_2,3"] * s(r2) + P["b_3"]
-r4 = P["w_1,4"] * s(r1) + P["w_2,4"] * s(r2) + P["b_4"]
-r5 = P["w_3,5"] * s(r3) + P["w_4,5"] * s(r4) + P["b_5"]
+
+
+def forward(x):
+    """The inputs r_1 … r_5 of g for one sample, from the weights alone."""
+    r1 = P["w_x1,1"] * x[0] + P["w_x2,1"] * x[1] + P["b_1"]
+    r2 = P["w_x1,2"] * x[0] + P["w_x2,2"] * x[1] + P["b_2"]
+    r3 = P["w_1,3"] * s(r1) + P["w_2,3"] * s(r2) + P["b_3"]
+    r4 = P["w_1,4"] * s(r1) + P["w_2,4"] * s(r2) + P["b_4"]
+    return r1, r2, r3, r4, P["w_3,5"] * s(r3) + P["w_4,5"] * s(r4) + P["b_5"]
+
+
+r1, r2, r3, r4, r5 = forward(x)
 delta = s(r5) - t
 document = (
     delta * ds(r5) * ds(r1) * x[0] * (P["w_3,5"] * ds(r3) * P["w_1,3"] + P["w_4,5"] * ds(r4) * P["w_1,4"])
@@ -176,15 +183,7 @@ print(derive(E4, w))
 
 
 # %%
-def forward(x):
-    r1 = P["w_x1,1"] * x[0] + P["w_x2,1"] * x[1] + P["b_1"]
-    r2 = P["w_x1,2"] * x[0] + P["w_x2,2"] * x[1] + P["b_2"]
-    r3 = P["w_1,3"] * s(r1) + P["w_2,3"] * s(r2) + P["b_3"]
-    r4 = P["w_1,4"] * s(r1) + P["w_2,4"] * s(r2) + P["b_4"]
-    return r3, P["w_3,5"] * s(r3) + P["w_4,5"] * s(r4) + P["b_5"]
-
-
-samples = [forward(x) for x in X4]  # (r_3⁽ⁱ⁾, r_5⁽ⁱ⁾)
+samples = [forward(x)[2::2] for x in X4]  # (r_3⁽ⁱ⁾, r_5⁽ⁱ⁾)
 net.zero_grad()
 E4.backward()
 with_index = sum((s(r5_) - t_) * ds(r5_) * s(r3_) for (r3_, r5_), t_ in zip(samples, T4))
