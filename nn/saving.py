@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import reprlib
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
@@ -67,7 +68,7 @@ def load(path: str | os.PathLike[str]) -> MLP:
     A missing file raises ``FileNotFoundError``; anything else wrong with it raises ``CannotLoad``
     (a ``ValueError``) saying what, without reading more than ``MAX_BYTES``.
     """
-    from nn.layers import ACTIVATIONS, MLP
+    from nn.layers import MLP, activation_names
 
     def fail(why: str) -> CannotLoad:
         return CannotLoad(f"cannot load a model from {os.fspath(path)!r}: {why}")
@@ -88,8 +89,9 @@ def load(path: str | os.PathLike[str]) -> MLP:
         raise fail(f"nin {reprlib.repr(nin)} and nouts {reprlib.repr(nouts)} are not positive whole numbers")
     nouts = cast("list[int]", nouts)
     for key in ("activation", "output_activation"):
-        if state.get(key) not in ACTIVATIONS:
-            raise fail(f"{key} is {reprlib.repr(state.get(key))}; valid ones are {', '.join(ACTIVATIONS)}")
+        valid = activation_names()
+        if state.get(key) not in valid:
+            raise fail(f"{key} is {reprlib.repr(state.get(key))}; valid ones are {', '.join(valid)}")
     sizes = [nin, *nouts]
     state_dict: object
     labels: object
@@ -150,8 +152,10 @@ def _parse(text: str, fail) -> Any:
         raise fail(f"it is not JSON ({where})") from None
     except RecursionError:
         raise fail("its brackets are nested too deeply for a saved model") from None
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise fail(f"it holds a number that cannot be read ({str(exc).split(';')[0]})") from None
+    except ValueError as exc:  # an integer longer than Python reads (4,300 digits by default)
+        digits = re.search(r"value has (\d+) digits", str(exc))
+        number = f"a number of {digits[1]} digits" if digits else "a number"
+        raise fail(f"it holds {number}, more than Python reads as an integer") from None
 
 
 def _positive_int(x: object) -> TypeGuard[int]:

@@ -193,6 +193,38 @@ def test_frames_one_per_step_highlighting_the_node_and_filling_grads_in():
     assert f"grad {x.grad:.3e}" in x_line
 
 
+def test_neuron_level_frames_are_the_blogs_closing_pictures(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.0])], [1.0])
+    E.label = "E"
+    frames = explain(E).frames(model=net, level="neuron")
+    assert len(frames) == 6 + 10  # δ, then f5, f3, f4, f1, f2, then the ten weights
+
+    def classes(frame):
+        root = ET.fromstring(frame.svg)
+        return {el.get("id"): (el.get("class") or "").split() for el in root.iter() if el.get("id")}
+
+    third = classes(frames[2])  # δ_3 = δ·g′(r_5)·w_3,5: f3 forms it from f5 along w_3,5
+    assert {"active", "target"} <= set(third["f3"]) and "source" in third["f5"]
+    assert "flow" in third["w-f3-f5"] and not any("active" in c for k, c in third.items() if k != "f3")
+    y = net.layers[-1].neurons[0].a
+    delta3 = (y.data - 1.0) * y.data * (1 - y.data) * net.parameter("w_3,5").data  # the blog's δ_3, by hand
+    assert frames[2].title == "δ_3 of f3, from the layer after it"
+    assert frames[2].equation.startswith("δ_3 = δ·g′(r_5)·w_3,5 = ") and f"{delta3:.6g}" in frames[2].equation
+    assert f">δ = {delta3:.4g}<" in frames[2].svg  # written under f3
+    weight = classes(frames[6])  # then ∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ, received by w_3,5's label
+    assert "target" in weight["w-f3-f5-label"] and "active" in weight["f5"] and "source" in weight["f3"]
+    assert frames[6].equation.startswith("∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ")
+    assert frames[6].save(tmp_path / "frame.svg").read_text(encoding="utf-8").startswith("<svg")
+    assert 'style="max-width: 100%' in frames[6].svg  # fits a notebook's width
+    with pytest.raises(ValueError, match="pass model="):
+        explain(E).frames(level="neuron")
+    with pytest.raises(ValueError, match="level must be"):
+        explain(E).frames(level="neurons")
+
+
 def test_page_is_self_contained_one_drawing_and_the_steps_as_data(tmp_path):
     import json
 

@@ -146,6 +146,27 @@ def test_the_view_follows_every_step_of_the_demo_page_at_1280x720(tmp_path, brow
     assert severe(browser) == []
 
 
+def test_the_demos_own_pages_keep_the_first_40_steps_readable(tmp_path, browser, capsys):
+    """What `tinygrad-like demo` writes: backprop.html and neurons.html, each ≤ 300 KB, read at 1280×720."""
+    from selenium.webdriver.common.by import By
+
+    from nn.demo import run_demo
+
+    assert run_demo(tmp_path, progress=False) == 0
+    capsys.readouterr()
+    pages = sorted(tmp_path.glob("*.html"))
+    assert [p.name for p in pages] == ["backprop.html", "neurons.html"]
+    for page in pages:
+        assert page.stat().st_size <= 300_000
+        browser.get(page.as_uri())
+        total = int(browser.find_element(By.ID, "counter").text.split("/")[1])
+        for k in range(min(40, total)):
+            assert_step_readable(browser, k + 1)  # .active and .target in view, text ≥ 11 px
+            if k + 1 < total:
+                browser.find_element(By.ID, "next").click()
+        assert severe(browser) == [], page.name
+
+
 def test_the_moons_page_of_about_2000_steps_is_written_and_opens_without_errors(tmp_path, browser):
     """micrograd's moons network, one sample, hinge loss plus its L2 term 1e-4·Σp² (summed as micrograd)."""
     from selenium.webdriver.common.by import By
@@ -209,7 +230,9 @@ def test_the_neuron_level_page_follows_the_blogs_order_with_the_blogs_numbers(tm
     seen = []
     frames = int(browser.find_element(By.ID, "counter").text.split("/")[1])
     for k in range(min(40, frames)):
-        assert_step_readable(browser, k + 1, selectors=(".active", ".source") if k else (".active",))
+        assert_step_readable(
+            browser, k + 1, selectors=(".active", ".target", ".source") if k else (".active", ".target")
+        )
         seen.append(marked(browser, ".active")[0]["name"])
         if k == 2:  # δ_3 = δ·g′(r_5)·w_3,5, by hand with g = σ
             f = {p.label: p.data for p in net.parameters()}
@@ -220,7 +243,16 @@ def test_the_neuron_level_page_follows_the_blogs_order_with_the_blogs_numbers(tm
             y = s(f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"])
             delta3 = (y - 1.0) * y * (1 - y) * f["w_3,5"]
             text = browser.find_element(By.ID, "explain-step").text
-            assert f"{delta3:.6g}" in text and "δ_3 = δ_5·g′(r_5)·w_3,5" in text
+            assert f"{delta3:.6g}" in text and "δ_3 = δ·g′(r_5)·w_3,5" in text  # the blog's own words
+            assert marked(browser, ".target")[0]["name"] == "f3"  # it receives δ_3
+        if k == 6:  # the first weight: ∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ, received by w_3,5's label
+            dw35 = a3 * y * (1 - y) * (y - 1.0)
+            text = browser.find_element(By.ID, "explain-step").text
+            assert "∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ" in text and f"{dw35:.6g}" in text
+            target = marked(browser, ".target")[0]
+            assert target["name"].startswith("w_3,5 = ") and "weight" in target["cls"].split()
+            grad = browser.find_element(By.ID, target["id"]).find_element(By.CLASS_NAME, "wgrad").text
+            assert grad == f"∂E/∂w = {dw35:.3g}"
         browser.find_element(By.ID, "next").click()
     assert seen[:6] == ["E", "f5", "f3", "f4", "f1", "f2"]  # y → f5 → f3, f4 → f1, f2, then the weights
     assert len(seen) == 6 + 10 and severe(browser) == []

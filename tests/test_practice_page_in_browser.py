@@ -97,12 +97,30 @@ def test_a_wrong_answer_is_marked_a_right_one_reveals_the_frame_and_the_score_co
 
 
 def test_the_keys_typed_into_an_answer_do_not_move_the_view(tmp_path, browser):  # noqa: F811
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def view():
+        return browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
+
+    def settled(_):  # the score is written into the header, and the view fitted to the stage it leaves
+        first = view()
+        time.sleep(0.3)
+        return browser.find_element(By.ID, "score").text and view() == first
+
     page = explain(neuron()).to_html(tmp_path / "practice.html", practice=True)
     browser.get(page.as_uri())
-    before = browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
-    type_answer(browser, "w")  # 'w' pans the page elsewhere; here it is the name w (wrong: 1 − tanh²)
-    after = browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
-    assert before == after and texts(browser, ".verdict.wrong") == ["✗ wrong: -3 is not ∂y/∂m"]
+    WebDriverWait(browser, 10).until(settled)
+    before = view()
+    field = browser.find_element(By.CSS_SELECTOR, ".question.open input.answer")
+    field.send_keys("w")  # 'w' pans the page elsewhere; here it is the name w
+    time.sleep(0.3)
+    assert view() == before and field.get_attribute("value") == "w"
+    field.send_keys(Keys.ENTER)  # checked: ∂y/∂m is 1 − tanh²(m), not w = −3
+    assert texts(browser, ".verdict.wrong") == ["✗ wrong: -3 is not ∂y/∂m"]
 
 
 def test_nothing_a_label_says_executes(tmp_path, browser):  # noqa: F811
@@ -140,16 +158,16 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     assert len(texts(browser, ".verdict.right")) == 1
     assert browser.find_element(By.ID, "loss-delta").text == f"δ = {delta:.4g}"
     browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
-    type_answer(browser, f"{delta:.6g}")  # δ_5 = δ
+    type_answer(browser, f"{delta:.6g}")  # f5 is the output: its δ is the error signal δ
     browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
     assert browser.find_element(By.ID, "f3-delta").text == "δ = ?"
-    r5 = f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"]  # δ_3 = δ_5·g′(r_5)·w_3,5: r_5, g(r_5), δ_5, w_3,5
+    r5 = f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"]  # the blog's δ_3 = δ·g′(r_5)·w_3,5: r_5, g(r_5), δ
     intro = browser.find_element(By.CSS_SELECTOR, "#explain-step .intro").text
-    assert intro == f"with r_5 = {r5:.6g}, g(r_5) = {y:.6g}, δ_5 = {delta:.6g}, w_3,5 = {f['w_3,5']:.6g}"
+    assert intro == f"with r_5 = {r5:.6g}, g(r_5) = {y:.6g}, δ = {delta:.6g}, w_3,5 = {f['w_3,5']:.6g}"
     delta3 = delta * y * (1 - y) * f["w_3,5"]
     type_answer(browser, f"{-delta3:.6g}")
     assert texts(browser, ".verdict.wrong") == [f"✗ wrong: {-delta3:.6g} is not δ_3 (wrong sign)"]
-    assert texts(browser, ".hint") == ["hint 1/3: the rule: δ_3 = δ_5·g′(r_5)·w_3,5"]
+    assert texts(browser, ".hint") == ["hint 1/3: the rule: δ_3 = δ·g′(r_5)·w_3,5"]
     type_answer(browser, f"{delta:.6g}*{y:.6g}*(1-{y:.6g})*{f['w_3,5']:.6g}")  # arithmetic is read too
     assert len(texts(browser, ".verdict.right")) == 1
     assert browser.find_element(By.ID, "f3-delta").text == f"δ = {delta3:.4g}"

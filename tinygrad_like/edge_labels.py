@@ -33,6 +33,7 @@ Point = tuple[float, float]
 Box = tuple[float, float, float, float]  # left, bottom, right, top (Graphviz: y up)
 GAP = 2.5  # between a label and its own edge, in points
 CLEAR = 3.0  # between a label and anything else
+COVER = 5  # a label over a node or another label counts as much as lying on five lines
 PREFER = (0.3, 0.25, 0.35, 0.2, 0.4, 0.45, 0.5, 0.15, 0.55, 0.6, 0.65, 0.7, 0.1, 0.75, 0.8)  # near the tail
 TIMEOUT = 20.0  # seconds; a graph dot cannot lay out by then keeps Graphviz's own labels
 
@@ -170,7 +171,7 @@ def _candidates(
     path: list[Point], width: float, height: float, prefer: Sequence[float], end_boxes: list[Box]
 ) -> list[Point]:
     """Label centres to try, best first: beside the edge at each preferred fraction, either side,
-    then centred above and below the head's box."""
+    then centred above and below the head's box (if given)."""
     out = []
     for extra in (0.0, 3.0):
         for fraction in prefer:
@@ -192,12 +193,14 @@ def place_labels(
     prefer: Sequence[float] = PREFER,
     ends: Mapping[str, tuple[str, str]] | None = None,
     round_nodes: Collection[str] = (),
+    over_head: bool = True,
 ) -> dict[str, Point]:
     """A centre for each edge's label (edges in ``sizes``): beside its own edge, clear of the
     node ``boxes`` (``round_nodes`` are ellipses inside theirs), the other ``paths`` and the
     labels placed before it. Where no place beside the edge is clear (a short edge between two
     tall nodes), it tries just above and below its head (``ends``: edge id → (tail, head)
-    names); where none is clear, the place that meets the fewest things."""
+    names; ``over_head=False``: not, for heads too big to read a label over as the edge's);
+    where none is clear, the place that meets the fewest things."""
     ends = ends or {}
     segments = {eid: list(zip(path, path[1:])) for eid, path in paths.items()}
     placed: list[Box] = []
@@ -205,13 +208,15 @@ def place_labels(
     for eid, (width, height) in sizes.items():
         own = ends.get(eid, ())
         best: tuple[int, Point, Box] | None = None
-        for cx, cy in _candidates(paths[eid], width, height, prefer, [boxes[n] for n in own if n in boxes]):
+        heads = [boxes[n] for n in own[1:] if n in boxes] if over_head else []
+        for cx, cy in _candidates(paths[eid], width, height, prefer, heads):
             box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
             near = _grow(box, CLEAR)  # its own edge and end nodes may come closer than the rest
-            hits = sum(
+            # covering a node or a label hides text: worse than lying on a line
+            hits = COVER * sum(
                 _meets(box if name in own else near, b, name in round_nodes) for name, b in boxes.items()
             )
-            hits += sum(_meets(near, b) for b in placed)
+            hits += COVER * sum(_meets(near, b) for b in placed)
             hits += sum(
                 any(_crosses(a, b, box if other == eid else near) for a, b in segs)
                 for other, segs in segments.items()
@@ -231,7 +236,9 @@ EDGE_LINE = re.compile(r"^(\s*)([A-Za-z_]\w*) -> ([A-Za-z_]\w*) \[(.*)\]$")
 EDGE_ID = re.compile(r"\bid=(e\d+)\b")
 
 
-def pin_labels(graph: graphviz.Digraph, prefer: Sequence[float] | None = None) -> bool:
+def pin_labels(
+    graph: graphviz.Digraph, prefer: Sequence[float] | None = None, over_head: bool = True
+) -> bool:
     """Lay ``graph`` out, place every edge's ``xlabel`` beside its edge (edges need ``id=eN``),
     and pin the drawing there (``layout=nop2``). False, and ``graph`` unchanged, when no Graphviz
     can lay it out within ``TIMEOUT`` seconds: Graphviz then places the ``xlabel``s itself."""
@@ -241,7 +248,13 @@ def pin_labels(graph: graphviz.Digraph, prefer: Sequence[float] | None = None) -
     laid = read_layout(layout)
     sizes = {eid: size for eid, size in laid.sizes.items() if size[0] > 0}
     centres = place_labels(
-        laid.boxes, laid.paths, sizes, prefer or PREFER, ends=laid.ends, round_nodes=laid.round_nodes
+        laid.boxes,
+        laid.paths,
+        sizes,
+        prefer or PREFER,
+        ends=laid.ends,
+        round_nodes=laid.round_nodes,
+        over_head=over_head,
     )
     node_pos = {
         obj["name"]: obj["pos"] for obj in layout.get("objects", []) if "pos" in obj and "width" in obj

@@ -47,6 +47,19 @@ for k, step in enumerate(steps):
 steps.player(model=net, sample=f"the sample x = ({x[0]:g}, {x[1]:g}), t = {t:g}")
 
 # %% [markdown]
+# ## The blog's closing pictures, neuron by neuron
+#
+# The document ends with the error signal drawn on the network itself: from $y$ to $f_5$, from
+# $f_5$ to $f_3$ and $f_4$, from them to $f_1$ and $f_2$, then the weights. `frames(level="neuron")`
+# draws those frames (`steps.player(model=net, level="neuron")` steps through them). Here is the
+# third: $f_3$ forms $\delta_3 = \delta\, g'(r_5)\, w_{3,5}$ from $f_5$ along $w_{3,5}$, with the numbers.
+
+# %%
+frames = steps.frames(model=net, level="neuron")
+print(len(frames), "frames:", "; ".join(frame.title for frame in frames[:6]), "; then the weights")
+frames[2]
+
+# %% [markdown]
 # After the pass every neuron has an error, but the two documents call different things $\delta$.
 # The blog's error signal is $\delta = y - t$, and its $\delta_j = \partial E/\partial g(r_j)$ is
 # the error arriving at neuron $j$'s *output* ($\delta_3 = \delta\, g'(r_5)\, w_{3,5}$). Nielsen's
@@ -88,11 +101,18 @@ d
 P = {p.label: p.data for p in net.parameters()}
 s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
 ds = lambda z: s(z) * (1 - s(z))  # noqa: E731
-r1 = P["w_x1,1"] * x[0] + P["w_x2,1"] * x[1] + P["b_1"]
-r2 = P["w_x1,2"] * x[0] + P["w_x2,2"] * x[1] + P["b_2"]
-r3 = P["w_1,3"] * s(r1) + P["w_2,3"] * s(r2) + P["b_3"]
-r4 = P["w_1,4"] * s(r1) + P["w_2,4"] * s(r2) + P["b_4"]
-r5 = P["w_3,5"] * s(r3) + P["w_4,5"] * s(r4) + P["b_5"]
+
+
+def forward(x):
+    """The inputs r_1 … r_5 of g for one sample, from the weights alone."""
+    r1 = P["w_x1,1"] * x[0] + P["w_x2,1"] * x[1] + P["b_1"]
+    r2 = P["w_x1,2"] * x[0] + P["w_x2,2"] * x[1] + P["b_2"]
+    r3 = P["w_1,3"] * s(r1) + P["w_2,3"] * s(r2) + P["b_3"]
+    r4 = P["w_1,4"] * s(r1) + P["w_2,4"] * s(r2) + P["b_4"]
+    return r1, r2, r3, r4, P["w_3,5"] * s(r3) + P["w_4,5"] * s(r4) + P["b_5"]
+
+
+r1, r2, r3, r4, r5 = forward(x)
 delta = s(r5) - t
 document = (
     delta * ds(r5) * ds(r1) * x[0] * (P["w_3,5"] * ds(r3) * P["w_1,3"] + P["w_4,5"] * ds(r4) * P["w_1,4"])
@@ -176,15 +196,7 @@ print(derive(E4, w))
 
 
 # %%
-def forward(x):
-    r1 = P["w_x1,1"] * x[0] + P["w_x2,1"] * x[1] + P["b_1"]
-    r2 = P["w_x1,2"] * x[0] + P["w_x2,2"] * x[1] + P["b_2"]
-    r3 = P["w_1,3"] * s(r1) + P["w_2,3"] * s(r2) + P["b_3"]
-    r4 = P["w_1,4"] * s(r1) + P["w_2,4"] * s(r2) + P["b_4"]
-    return r3, P["w_3,5"] * s(r3) + P["w_4,5"] * s(r4) + P["b_5"]
-
-
-samples = [forward(x) for x in X4]  # (r_3⁽ⁱ⁾, r_5⁽ⁱ⁾)
+samples = [forward(x)[2::2] for x in X4]  # (r_3⁽ⁱ⁾, r_5⁽ⁱ⁾)
 net.zero_grad()
 E4.backward()
 with_index = sum((s(r5_) - t_) * ds(r5_) * s(r3_) for (r3_, r5_), t_ in zip(samples, T4))
