@@ -4,8 +4,6 @@ A program is a list of instructions (op, operand references); a reference is eit
 index into the nodes built so far (reuse makes diamonds) or a constant number.
 """
 
-import math
-
 from hypothesis import strategies as st
 
 from tinygrad_like import Value
@@ -77,9 +75,10 @@ def theirs(op, xs):
     }[op](a)
 
 
-def run_both(leaves, program, limit=1e6, kept=None, oracle=True):
-    """Interpret ``program`` with Values and with tensors; instructions that are undefined or
-    overflow at these numbers are skipped in both. Returns (our nodes, torch nodes, leaf pairs).
+def run_both(leaves, program, kept=None, oracle=True):
+    """Interpret ``program`` with Values and with tensors; instructions that are undefined at these
+    numbers are skipped in both (large, infinite and nan values are kept). Returns (our nodes,
+    torch nodes, leaf pairs).
     ``oracle=False`` builds only the Values (no PyTorch needed; the torch sides are None).
 
     ``kept``, a list, receives the instructions used, with operands resolved to node positions,
@@ -102,10 +101,6 @@ def run_both(leaves, program, limit=1e6, kept=None, oracle=True):
         try:
             out = ours(op, our_args)
         except DomainError:
-            continue
-        if not math.isfinite(out.data) or abs(out.data) > limit:
-            continue
-        if not all(math.isfinite(g) and abs(g) < limit for g in out.local_grads):
             continue
         if oracle and op in BINARY and not isinstance(torch_args[0], torch.Tensor):
             torch_args[0] = torch.tensor(torch_args[0], dtype=torch.float64)
