@@ -4,6 +4,8 @@ A program is a list of instructions (op, operand references); a reference is eit
 index into the nodes built so far (reuse makes diamonds) or a constant number.
 """
 
+import math
+
 from hypothesis import strategies as st
 
 from tinygrad_like import Value
@@ -75,10 +77,14 @@ def theirs(op, xs):
     }[op](a)
 
 
-def run_both(leaves, program, kept=None, oracle=True):
+def run_both(leaves, program, kept=None, oracle=True, below=None):
     """Interpret ``program`` with Values and with tensors; instructions that are undefined at these
     numbers are skipped in both (large, infinite and nan values are kept). Returns (our nodes,
     torch nodes, leaf pairs).
+
+    ``below``, a number: skip also instructions whose value or local derivatives are not finite
+    or not below it in size, for a test whose oracle needs moderate numbers (finite differences,
+    or sums of products compared with products of sums, which infinities tell apart).
     ``oracle=False`` builds only the Values (no PyTorch needed; the torch sides are None).
 
     ``kept``, a list, receives the instructions used, with operands resolved to node positions,
@@ -101,6 +107,10 @@ def run_both(leaves, program, kept=None, oracle=True):
         try:
             out = ours(op, our_args)
         except DomainError:
+            continue
+        if below is not None and not all(
+            math.isfinite(x) and abs(x) < below for x in (out.data, *out.local_grads)
+        ):
             continue
         if oracle and op in BINARY and not isinstance(torch_args[0], torch.Tensor):
             torch_args[0] = torch.tensor(torch_args[0], dtype=torch.float64)
