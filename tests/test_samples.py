@@ -69,6 +69,11 @@ def test_the_xor_derivation_in_latex_has_real_sample_superscripts():
         r"\frac{\partial E}{\partial w_{x1,1}} = \sum_{i} \delta^{(i)} \cdot g'(r_{5}^{(i)})"
     )
     assert "⁽" not in tex and "ᵢ" not in tex
+    # the value as a handout writes it: a power of ten, not the terminal's e-05 (read as e − 05)
+    mantissa, power = re.fullmatch(r".* = (-?[\d.]+) \\times 10\^\{(-\d+)\}", tex).groups()
+    net.zero_grad()
+    E.backward()
+    assert float(mantissa) * 10 ** int(power) == pytest.approx(net.parameter("w_x1,1").grad, rel=1e-5)
 
 
 def test_samples_are_numbered_in_call_order_and_labels_stay_as_they_were():

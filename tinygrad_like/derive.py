@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.notation import _closing, named, number, operand, to_tex
+from tinygrad_like.notation import _closing, named, number, operand, tex_number, to_tex
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -225,7 +225,7 @@ class Derivation:
         """LaTeX for ∂root/∂wrt = expression = value (math mode, without the $)."""
         root, wrt = to_tex(self.names[self.root]), to_tex(self.names[self.wrt])
         body = to_tex(self.expression)
-        return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {number(self.value)}"
+        return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {tex_number(self.value)}"
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"

@@ -283,6 +283,17 @@ def number(x: float, spec: str = ".6g") -> str:
     return format(x + 0.0, spec)  # -0.0 + 0.0 is +0.0
 
 
+def tex_number(x: float, spec: str = ".6g") -> str:
+    r"""A value for LaTeX math: ``number`` with an exponent written as a power of ten.
+
+    >>> tex_number(-9.65223e-05), tex_number(0.25), tex_number(3e21)
+    ('-9.65223 \\times 10^{-5}', '0.25', '3 \\times 10^{21}')
+    """
+    text = number(x, spec)
+    mantissa, e, exponent = text.partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if e else text
+
+
 # Words of the rules' text that LaTeX sets upright; each op's own comes from its entry (ops.Op.tex).
 _TEX_WORDS = {"ln": r"\ln", "sign": r"\operatorname{sign}"}
 _TEX_CHARS = {
