@@ -263,7 +263,7 @@ def neuron_parts(
                     "target": [nid],
                     "source": source,
                     "edges": edges,
-                    "set": [[f"{nid}-delta", f"δ = {number(delta(n), '.4g')}"]],  # the neuron names it
+                    "set": [[f"{nid}-delta", f"{d} = {number(delta(n), '.4g')}"]],  # δ_3 under f3: δ is y − t
                     "title": f"{d} of f{j}, from the layer after it"
                     if source != ["loss"]
                     else f"{d} at f{j}",
