@@ -66,7 +66,7 @@ def test_the_xor_derivation_in_latex_has_real_sample_superscripts():
     net, *_, E = xor_error()
     tex = derive(E, net.parameter("w_x1,1")).latex()
     assert tex.startswith(
-        r"\frac{\partial E}{\partial w_{x1,1}} = \sum_{i} \delta^{(i)} \cdot g'(r_{5}^{(i)})"
+        r"\frac{\partial E}{\partial w_{x_{1},1}} = \sum_{i} \delta^{(i)} \cdot g'(r_{5}^{(i)})"
     )
     assert "⁽" not in tex and "ᵢ" not in tex
     # the value as a handout writes it: a power of ten, not the terminal's e-05 (read as e − 05)

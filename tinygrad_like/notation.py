@@ -347,7 +347,11 @@ _TEX_SPECIALS = {"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}"
 
 
 def to_tex(text: str) -> str:
-    """The unicode formula text the engine writes, as LaTeX (math mode, without the $)."""
+    r"""The unicode formula text the engine writes, as LaTeX (math mode, without the $).
+
+    >>> print(to_tex("∂E/∂w_x1,1 = x1⁽ⁱ⁾·g′(r_1⁽ⁱ⁾)"))
+    \partial E/\partial w_{x_{1},1} = x_{1}^{(i)} \cdot g'(r_{1}^{(i)})
+    """
     out = "".join(_TEX_SPECIALS.get(ch, ch) for ch in text)
     words = {**_TEX_WORDS, **{op.parser or op.name: op.tex for op in ops.TABLE.values() if op.tex}}
     pattern = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
@@ -355,8 +359,10 @@ def to_tex(text: str) -> str:
     out = _indices_tex(out)
     for ch, tex in _TEX_CHARS.items():
         out = out.replace(ch, tex)
-    # subscripts: w_3,5 → w_{3,5}; w2_1,3 → w2_{1,3}; x1 stays x1
+    # subscripts: w_3,5 → w_{3,5}; w2_1,3 → w2_{1,3}
     out = re.sub(r"_([A-Za-z0-9,]+)", r"_{\1}", out)
+    # the blog's inputs x1, x2 are x_1, x_2 (and w_x1,1 is w_{x_1,1}), as it typesets them
+    out = re.sub(r"(?<![\\\w])x(\d+)(?!\w)", r"x_{\1}", out)
     out = re.sub(r"\^\(([^()]*)\)", r"^{\1}", out)
     out = re.sub(
         r"\^(-?[\w.]+)", lambda m: m.group(0) if m.group(1).startswith("{") else "^{" + m.group(1) + "}", out
