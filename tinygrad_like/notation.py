@@ -225,13 +225,38 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
             continue
         else:
             name = speak(ops.lookup(v.op).write([names[c] for c in v.children]), spoken)
-            # a formula only of named things, short and not taken; else a place name (v7)
+            # a formula only of named things, short and not taken; else a Σᵢ over the samples; else v7
             if len(name) > MAX_FORMULA or name in taken or any(c in generated for c in v.children):
-                name = f"v{i}"
-                generated.add(v)
+                folded = _sum_over_samples(v, names) if several and network is not None else None
+                if folded is not None and folded not in taken:
+                    name = folded
+                else:
+                    name = f"v{i}"
+                    generated.add(v)
         taken[name] = taken.get(name, 0) + 1
         names[v] = name
     return names
+
+
+def _sum_over_samples(v: Value, names: dict[Value, str]) -> str | None:
+    """A sum whose terms are one template met once in each sample 1…M, written Σᵢ as the blog does.
+
+    The loss's Σ of δ⁽¹⁾^2 … δ⁽⁴⁾^2 is ``Σᵢ δ⁽ⁱ⁾^2``, not a place name; None when it is not such a sum.
+    """
+    if v.op not in ("+", "sum") or len(v.children) < 2:
+        return None
+    templates: dict[str, list[int]] = {}
+    for c in v.children:
+        marks = re.findall(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾", names[c])
+        if len(set(marks)) != 1:
+            return None
+        template = names[c].replace(f"⁽{marks[0]}⁾", "⁽ⁱ⁾")
+        templates.setdefault(template, []).append(int(marks[0].translate(_PLAIN)))
+    count = max(max(found) for found in templates.values())
+    if count < 2 or any(sorted(found) != list(range(1, count + 1)) for found in templates.values()):
+        return None
+    body = " + ".join(templates)
+    return "Σᵢ " + (body if len(templates) == 1 else f"({body})")
 
 
 def speak(text: str, notation: str) -> str:
@@ -361,6 +386,7 @@ def to_tex(text: str) -> str:
         out = out.replace(ch, tex)
     # subscripts: w_3,5 → w_{3,5}; w2_1,3 → w2_{1,3}
     out = re.sub(r"_([A-Za-z0-9,]+)", r"_{\1}", out)
+    out = re.sub(r"\(1/(\d+)\)", r"\\frac{1}{\1}", out)  # a mean's (1/3) as Nielsen writes 1/n
     # the blog's inputs x1, x2 are x_1, x_2 (and w_x1,1 is w_{x_1,1}), as it typesets them
     out = re.sub(r"(?<![\\\w])x(\d+)(?!\w)", r"x_{\1}", out)
     out = re.sub(r"\^\(([^()]*)\)", r"^{\1}", out)
