@@ -470,3 +470,12 @@ def test_a_number_typed_beyond_floats_is_judged_and_the_session_goes_on():
     assert verdicts(told) == ["✗ wrong"] * 4 + ["✓ right"] * 10
     assert "✗ wrong: inf is not ∂y/∂m" in told[2] and "✗ wrong: 0 is not ∂y/∂m" in told[3]
     assert summary.steps_done == 5
+
+
+def test_a_decimal_comma_is_refused_with_the_point_to_type_and_a_dot_operator_multiplies():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = x * w  # ∂y/∂x = w = −3
+    y.label = "y"
+    summary, told = run(y, ["-3,0", "w⋅1", "q"])  # ⋅ (U+22C5), as some keyboards type the rules' ·
+    assert told[2] == "refused: write a decimal with a point: -3.0, not -3,0. Try again, or type skip."
+    assert told[3] == "✓ right: ∂y/∂x = -3" and summary.right_first_time == 1

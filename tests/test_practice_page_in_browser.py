@@ -70,6 +70,7 @@ def test_a_wrong_answer_is_marked_a_right_one_reveals_the_frame_and_the_score_co
         ("__import__('os')", "unknown function \"__import__\""),
         ("m.__class__", "not allowed: attribute access"),
         ("q + 1", "\"q\" is not a name in this graph"),
+        ("0,5", "write a decimal with a point: 0.5, not 0,5"),
     ]:
         type_answer(browser, attempt)  # refused, with a message, and the session goes on
         assert message in texts(browser, ".verdict.refused")[-1]

@@ -47,7 +47,8 @@ RELATIVE = 1e-6
 LOCAL, CONTRIBUTION, ACCUMULATED = "local", "contribution", "accumulated"
 SKIP, HINT, QUIT = ("skip", "s"), ("hint", "?"), ("q", "quit", "exit")
 _NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|(\.\d+))(?:[eE]([+-]?\d+))?")
-_TYPED = {"−": "-", "·": "*", "×": "*", "^": "**", "²": "**2"}
+_TYPED = {"−": "-", "·": "*", "⋅": "*", "×": "*", "^": "**", "²": "**2"}
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")  # 0,5: a decimal written with a comma
 _SQUARED_CALL = re.compile(r"([A-Za-z_]\w*)²\(([^()]*)\)")  # tanh²(m): the square of tanh(m)
 
 
@@ -455,6 +456,8 @@ class Practice:
         text = as_typed(self.shown_names.sub(lambda m: self.as_shown[m.group(0)], text))
         if _NUMBER.fullmatch(text):
             return float(text), typed_tolerance(text)
+        if _DECIMAL_COMMA.fullmatch(text):
+            raise ExpressionError(f"write a decimal with a point: {text.replace(',', '.')}, not {text}")
         unknown = [name for name in variables(text) if name not in self.spellings]
         if unknown:
             known = ", ".join(self.variables) or "none (answer with a number)"
