@@ -305,8 +305,8 @@ def neuron_parts(
                                 f"∂{root}/∂{wname}",
                                 grads[w],
                                 rule,
-                                f"{number(a_value, '.6g')} × {number(g_prime(n), '.6g')} × "
-                                f"{number(delta(n), '.6g')}",
+                                f"{number(a_value, '.6g')} × {page_factor(g_prime(n), '.6g')} × "
+                                f"{page_factor(delta(n), '.6g')}",
                                 f"{a_name} = {number(a_value, '.6g')}, {forward(n)}, "
                                 f"{d} = {number(delta(n), '.6g')}",
                             )
