@@ -161,7 +161,7 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
     type_answer(browser, f"{delta:.6g}")  # f5 is the output: its δ is the error signal δ
     browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
-    assert browser.find_element(By.ID, "f3-delta").text == "δ = ?"
+    assert browser.find_element(By.ID, "f3-delta").text == "δ_3 = ?"  # the name stays, the number hides
     r5 = f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"]  # the blog's δ_3 = δ·g′(r_5)·w_3,5: r_5, g(r_5), δ
     intro = browser.find_element(By.CSS_SELECTOR, "#explain-step .intro").text
     assert intro == f"with r_5 = {r5:.6g}, g(r_5) = {y:.6g}, δ = {delta:.6g}, w_3,5 = {f['w_3,5']:.6g}"
@@ -171,7 +171,7 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     assert texts(browser, ".hint") == ["hint 1/3: the rule: δ_3 = δ·g′(r_5)·w_3,5"]
     type_answer(browser, f"{delta:.6g}*{y:.6g}*(1-{y:.6g})*{f['w_3,5']:.6g}")  # arithmetic is read too
     assert len(texts(browser, ".verdict.right")) == 1
-    assert browser.find_element(By.ID, "f3-delta").text == f"δ = {delta3:.4g}"
+    assert browser.find_element(By.ID, "f3-delta").text == f"δ_3 = {delta3:.4g}"
     score = browser.find_element(By.ID, "score").text  # 1 + 5 + 10 frames, one question each
     assert score.startswith("score: 2 of 16 right the first time · 3 of 16 steps done · 1 hint")
     assert severe(browser) == []

@@ -296,7 +296,9 @@ SCRIPT = r"""
   steps.forEach(s => s.reveal.forEach(([id]) => {
     if (!(id in original)) original[id] = byId(id).textContent;
   }));
-  const hidden = (text) => text.replace(/[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?/gi, '?');
+  // a number, not a name's index: δ_3 = 0.0147 → δ_3 = ?, w_3,5 = 0.5 → w_3,5 = ?
+  const NUMBER_SHOWN = /(?<![\p{L}\p{N}_.]|\d,)[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?/giu;
+  const hidden = (text) => text.replace(NUMBER_SHOWN, '?');
   function paint() {
     const texts = Object.assign({}, original);
     for (let k = 0; k <= index; k++) {
