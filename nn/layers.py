@@ -24,11 +24,25 @@ from typing import TYPE_CHECKING
 from nn.module import Module
 from tinygrad_like import Value
 from tinygrad_like.graph import cycle_collector_paused
+from tinygrad_like.ops import activations
 
 if TYPE_CHECKING:
     from tinygrad_like.draw import NeuronView
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+
+def activation_names() -> tuple[str, ...]:
+    """The activations a neuron may use: the table's (``ops.Op.activation``), and linear (none).
+
+    >>> activation_names()
+    ('sigmoid', 'tanh', 'relu', 'linear')
+    """
+    return (*activations(), "linear")
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    if name == "ACTIVATIONS":  # read when asked: an op registered later is one of them
+        return activation_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_activation(name: str, where: str = "activation") -> str:
@@ -39,8 +53,9 @@ def check_activation(name: str, where: str = "activation") -> str:
     ...
     ValueError: MLP(output_activation): unknown activation ''; valid ones are: sigmoid, tanh, relu, linear
     """
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"{where}: unknown activation {name!r}; valid ones are: {', '.join(ACTIVATIONS)}")
+    valid = activation_names()
+    if not isinstance(name, str) or name not in valid:
+        raise ValueError(f"{where}: unknown activation {name!r}; valid ones are: {', '.join(valid)}")
     return name
 
 
@@ -122,7 +137,7 @@ class Neuron(Module):
         self.z = self.a = z
         if self.activation == "linear":
             return z
-        a = getattr(z, self.activation)()
+        a = z.apply(self.activation)
         a.label = self.a_label
         self.a = a
         return a

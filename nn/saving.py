@@ -68,7 +68,7 @@ def load(path: str | os.PathLike[str]) -> MLP:
     A missing file raises ``FileNotFoundError``; anything else wrong with it raises ``CannotLoad``
     (a ``ValueError``) saying what, without reading more than ``MAX_BYTES``.
     """
-    from nn.layers import ACTIVATIONS, MLP
+    from nn.layers import MLP, activation_names
 
     def fail(why: str) -> CannotLoad:
         return CannotLoad(f"cannot load a model from {os.fspath(path)!r}: {why}")
@@ -89,8 +89,9 @@ def load(path: str | os.PathLike[str]) -> MLP:
         raise fail(f"nin {reprlib.repr(nin)} and nouts {reprlib.repr(nouts)} are not positive whole numbers")
     nouts = cast("list[int]", nouts)
     for key in ("activation", "output_activation"):
-        if state.get(key) not in ACTIVATIONS:
-            raise fail(f"{key} is {reprlib.repr(state.get(key))}; valid ones are {', '.join(ACTIVATIONS)}")
+        valid = activation_names()
+        if state.get(key) not in valid:
+            raise fail(f"{key} is {reprlib.repr(state.get(key))}; valid ones are {', '.join(valid)}")
     sizes = [nin, *nouts]
     state_dict: object
     labels: object

@@ -140,3 +140,5 @@ def test_drawings_and_the_page_speak_the_notation(tmp_path):
     assert "g(r_3)·(1 − g(r_3))" in page and "σ(" not in page
     page = explain(C).to_html(tmp_path / "nielsen.html", model=model).read_text()
     assert "σ(z³₁)·(1 − σ(z³₁))" in page
+    again = explain(C).to_html(tmp_path / "again.html", model=model, notation="blog").read_text()
+    assert "g(r_3)·(1 − g(r_3))" in again and "σ(" not in again

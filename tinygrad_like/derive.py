@@ -32,8 +32,6 @@ from tinygrad_like.notation import _closing, named, number, operand, to_tex
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-
 
 class TooLarge(Exception):
     """The factored expression would exceed its size bound."""
@@ -236,7 +234,7 @@ class Derivation:
 def _factor(node: Value, index: int, names: dict[Value, str], prime: str | None) -> Factor:
     op = lookup(node.op)
     operand_names = [names[c] for c in node.children]
-    if node.op in ACTIVATIONS and op.prime:
+    if op.activation and op.prime:
         text = f"{prime}′({operand_names[0]})" if prime else op.derivative_name(operand_names)
     else:
         text = op.rule(index, operand_names)
@@ -265,11 +263,11 @@ def derive(
     Beyond ``max_paths`` paths or ``max_factors`` factors it falls back to the
     backpropagation form (∂root/∂v node by node) instead of expanding anything.
 
-    >>> from nn import examples, data, sum_squared_error
-    >>> net = examples.two_layer(seed=0); X, T = data.xor()
-    >>> E = sum_squared_error([net(x) for x in X], T)
-    >>> print(derive(E, net.parameter("ŵ_1")).expression)
-    Σᵢ δ⁽ⁱ⁾·g′(r̂⁽ⁱ⁾)·g(r_1⁽ⁱ⁾)
+    With nn's two-layer network on XOR (tests/test_layers_of_the_project.py runs it)::
+
+        net = examples.two_layer(seed=0); X, T = data.xor()
+        E = sum_squared_error([net(x) for x in X], T)
+        derive(E, net.parameter("ŵ_1")).expression   # Σᵢ δ⁽ⁱ⁾·g′(r̂⁽ⁱ⁾)·g(r_1⁽ⁱ⁾)
     """
     if not isinstance(root, Value) or not isinstance(wrt, Value):
         raise TypeError("derive(root, wrt) needs two Values")

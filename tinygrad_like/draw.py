@@ -31,15 +31,21 @@ from tinygrad_like.graph import topological_order
 from tinygrad_like.labels import shown
 from tinygrad_like.layered import network_or_none
 from tinygrad_like.notation import resolve_notation
+from tinygrad_like.ops import TABLE, lookup
 from tinygrad_like.render import Drawing
 from tinygrad_like.value import Value
 
-SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−", "sum": "Σ", "weighted_sum": "Σ w·x + b", "sigmoid": "σ"}
 HIGHLIGHT = "#ffd54f"
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 FLOW = "#d62728"
 NETWORK_LABELS = (0.22, 0.3, 0.15, 0.38, 0.7, 0.78, 0.62, 0.85, 0.46, 0.54)  # where a weight reads best
 MAX_PLACED = 400  # nodes: beyond, Graphviz places draw_dot's edge labels itself (laying out twice is slow)
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    if name == "SYMBOLS":  # each op's symbol, read from the table when asked (ops.Op.mark)
+        return {op.name: op.symbol for op in TABLE.values() if op.symbol}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fmt(x: float, precision: int = 4) -> str:
@@ -236,7 +242,11 @@ def draw_dot(
         )
     order = topological_order(root)
     spoken = resolve_notation(notation, network_or_none(order))
-    symbols = {**SYMBOLS, "sigmoid": "g"} if spoken == "blog" else SYMBOLS
+
+    def mark(op_name: str) -> str:  # the blog calls every activation g
+        op = lookup(op_name)
+        return "g" if spoken == "blog" and op.activation else op.mark
+
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     marked = set(highlight)
     flowing = {(ids.get(p), ids.get(c)) for p, c in highlight_edges}
@@ -325,7 +335,8 @@ def draw_dot(
         params = own_params.get(v, set())
         home(cluster_of.get(v)).node(
             op_id,
-            label=label(esc("Σ" if params else symbols.get(v.op, v.op))),  # r_j's record says the rest
+            # a neuron's op shows its symbol's first word (Σ): r_j's record says the rest
+            label=label(esc(mark(v.op).split(" ")[0] if params else mark(v.op))),
             shape="ellipse",
             width="0.3",
             height="0.3",
@@ -363,9 +374,15 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
     Inputs and neurons are circles by layer; each edge carries its weight's label
     and value (and ∂/∂w after backward); each neuron shows its output's label and bias.
 
-    >>> from nn import examples
-    >>> src = draw_network(examples.three_layer(seed=0)).source
-    >>> "w_x1,1" in src and "g(r_3)" in src and src.count("->") == 10
+    Any model with ``neuron_layers()`` (``NeuronLayers``) draws; nn's MLP has it:
+
+    >>> from tinygrad_like import Value
+    >>> class OneNeuron:
+    ...     def neuron_layers(self):
+    ...         w = [Value(0.5, label="w_x1,1"), Value(-1.0, label="w_x2,1")]
+    ...         return [[NeuronView(w, Value(0.1, label="b_1"), name="g(r_1)", activation="sigmoid")]]
+    >>> src = draw_network(OneNeuron()).source
+    >>> "w_x1,1" in src and "g(r_1)" in src and src.count("->") == 2
     True
     """
     layers = neuron_layers(model, "draw_network")

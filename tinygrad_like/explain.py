@@ -222,8 +222,12 @@ class Explanation(Sequence[Step]):
         sample: str = "",
         max_steps: int | None = None,
         practice: bool = False,
+        notation: str | None = None,
     ) -> str:
         """The step-through page's HTML (what ``to_html`` writes and ``player`` shows)."""
+        if notation is not None and notation != self.notation:  # the same pass, named in that notation
+            again = explain(self.root, notation=notation)
+            return again.page(model=model, level=level, sample=sample, max_steps=max_steps, practice=practice)
         if practice:
             from tinygrad_like.practice_page import practice_page
 
@@ -247,6 +251,7 @@ class Explanation(Sequence[Step]):
         sample: str = "",
         max_steps: int | None = None,
         practice: bool = False,
+        notation: str | None = None,
     ) -> Path:
         """Write one self-contained page stepping through the pass (works offline, no CDN).
 
@@ -256,17 +261,21 @@ class Explanation(Sequence[Step]):
         which sample the graph is of (default: read from the inputs x1, x2, …). Beyond
         ``max_steps`` (default 10,000) it refuses, saying how to make the graph smaller.
         ``practice=True``: the practice page, answer fields in place of the revealed numbers
-        (``tinygrad_like.practice_page``).
+        (``tinygrad_like.practice_page``). ``notation="blog"`` or ``"nielsen"`` names the page's
+        nodes in that document's notation (default: the explanation's own).
         """
         from tinygrad_like.page import write_html
 
-        page = self.page(model=model, level=level, sample=sample, max_steps=max_steps, practice=practice)
+        page = self.page(
+            model=model, level=level, sample=sample, max_steps=max_steps, practice=practice, notation=notation
+        )
         return write_html(Path(path), page)
 
     def player(self, *, height: int = 640, **options) -> Player:
         """The step-through page inside a notebook cell (an iframe of the page; no file written).
 
-        Takes ``to_html``'s options (``model``, ``level``, ``sample``, ``max_steps``, ``practice``).
+        Takes ``to_html``'s options (``model``, ``level``, ``sample``, ``max_steps``, ``practice``,
+        ``notation``).
         """
         return Player(self.page(**options), height)
 

@@ -17,13 +17,37 @@ tinygrad_like.expr.ExpressionError: not allowed: attribute access; ...
 from __future__ import annotations
 
 import ast
+import operator
 import re
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
-from tinygrad_like.value import Value
+from tinygrad_like.ops import by_parser_name
+from tinygrad_like.value import Value, apply
 
-FUNCTIONS = ("tanh", "exp", "log", "sigmoid", "relu", "abs", "sqrt")
-GRAMMAR = "use numbers, variables, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in FUNCTIONS)
+
+def functions() -> tuple[str, ...]:
+    """The functions an expression may call: every table entry with a ``parser`` name.
+
+    >>> functions()
+    ('exp', 'log', 'sigmoid', 'tanh', 'relu', 'abs', 'sqrt')
+    """
+    return tuple(by_parser_name())
+
+
+def grammar() -> str:
+    """What the parser accepts, in a sentence for error messages."""
+    return "use numbers, variables, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in functions())
+
+
+def __getattr__(name: str) -> Any:
+    # FUNCTIONS and GRAMMAR, read when asked: an op registered later is in them
+    if name == "FUNCTIONS":
+        return functions()
+    if name == "GRAMMAR":
+        return grammar()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MAX_LENGTH = 10_000  # characters
 # Operations (+ - * / ** and calls) in one expression: a graph this size can still be drawn and
@@ -32,7 +56,13 @@ MAX_LENGTH = 10_000  # characters
 MAX_OPERATIONS = 1_000
 _OPERATION = re.compile(r"\*\*|[-+*/]|\w\s*\(")
 
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 _REFUSED = {
     ast.Attribute: "attribute access",
     ast.Subscript: "subscripts",
@@ -84,13 +114,13 @@ class ExpressionError(ValueError):
 
 def _refuse(node: ast.AST, text: str, what: str) -> ExpressionError:
     col = getattr(node, "col_offset", -1) + 1
-    return ExpressionError(f"not allowed: {what}; {GRAMMAR}", text, col)
+    return ExpressionError(f"not allowed: {what}; {grammar()}", text, col)
 
 
 def parse(text: str) -> ast.expr:
     """Parse and check ``text``; return the expression tree or raise ``ExpressionError``."""
     if not isinstance(text, str) or not text.strip():
-        raise ExpressionError(f"the expression is empty; {GRAMMAR}")
+        raise ExpressionError(f"the expression is empty; {grammar()}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is longer than {MAX_LENGTH:,} characters")
     operations = len(_OPERATION.findall(text))
@@ -130,14 +160,14 @@ def _check(node: ast.AST, text: str) -> None:
                 what = "strings" if isinstance(n.value, (str, bytes)) else f"the constant {n.value!r}"
                 raise _refuse(n, text, what)
         elif isinstance(n, ast.Name):
-            if n.id in FUNCTIONS:
+            if n.id in functions():
                 raise _refuse(n, text, f"using the function {n.id} without calling it")
         elif isinstance(n, ast.Call):
             if not isinstance(n.func, ast.Name):
                 raise _refuse(n.func, text, "calling anything but a function name")
-            if n.func.id not in FUNCTIONS:
+            if n.func.id not in functions():
                 raise ExpressionError(
-                    f"unknown function {n.func.id!r}; known functions: {', '.join(FUNCTIONS)}",
+                    f"unknown function {n.func.id!r}; known functions: {', '.join(functions())}",
                     text,
                     n.func.col_offset + 1,
                 )
@@ -159,7 +189,7 @@ def variables(text: str) -> list[str]:
     ['x', 'w', 'b']
     """
     tree = parse(text)
-    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in FUNCTIONS]
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in functions()]
     return list(dict.fromkeys(n.id for n in sorted(names, key=lambda n: n.col_offset)))
 
 
@@ -173,7 +203,7 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
     text = text.strip()
     leaves: dict[str, Value] = {}
     for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and n.id not in FUNCTIONS and n.id not in values:
+        if isinstance(n, ast.Name) and n.id not in functions() and n.id not in values:
             raise ExpressionError(
                 f"variable {n.id!r} has no value; give it one, e.g. --at {n.id}=1.0", text, n.col_offset + 1
             )
@@ -201,14 +231,16 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
             stack += [(p, False) for p in parts]
         elif isinstance(n, ast.BinOp):
             a, b = built[id(n.left)], built[id(n.right)]
-            built[id(n)] = _apply_binary(_BINARY[type(n.op)], a, b)
+            if not isinstance(a, Value) and not isinstance(b, Value):
+                a = Value(a)  # a constant expression still becomes a graph: 2*3 draws as one × node
+            built[id(n)] = _BINARY[type(n.op)](a, b)
         elif isinstance(n, ast.UnaryOp):
             a = built[id(n.operand)]
             built[id(n)] = -a if isinstance(n.op, ast.USub) else a
         else:
             function, argument = _call(n)
             a = built[id(argument)]
-            built[id(n)] = getattr(a if isinstance(a, Value) else Value(a), function)()
+            built[id(n)] = apply(by_parser_name()[function], a)
     root = built[id(tree)]
     if not isinstance(root, Value):
         root = Value(root, label=text)
@@ -219,17 +251,3 @@ def _call(n: ast.expr) -> tuple[str, ast.expr]:
     """The function's name and the argument of ``n``: the only other node parse() lets through."""
     assert isinstance(n, ast.Call) and isinstance(n.func, ast.Name), ast.dump(n)
     return n.func.id, n.args[0]
-
-
-def _apply_binary(op: str, a: Value | float, b: Value | float) -> Value | float:
-    if not isinstance(a, Value) and not isinstance(b, Value):
-        a = Value(a)  # a constant expression still becomes a graph: 2*3 draws as one × node
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    return a**b

@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import re
 
-from tinygrad_like.draw import SYMBOLS, fmt, neuron_layers
+from tinygrad_like.draw import fmt, neuron_layers
 from tinygrad_like.layout import layered_layout
 from tinygrad_like.notation import indexed, number, operand
+from tinygrad_like.ops import lookup
 from tinygrad_like.page import check_size, page_html
 
 FONT = 14.0
@@ -21,7 +22,6 @@ CHAR = 9.2  # a generous width of one character at FONT px
 LINE = 18.0
 OP_R = 12.0
 OP_GAP = 10.0
-OP_SYMBOLS = {"weighted_sum": "Σ"}  # Σ w·x + b does not fit in the circle
 
 
 def _box_lines(name: str, data: float, grad: float) -> list[str]:
@@ -122,7 +122,7 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
         nid, e = ids[v], html.escape
         parts = [f'<g class="node" id="{nid}">']
         if v.children:
-            symbol = OP_SYMBOLS.get(v.op) or SYMBOLS.get(v.op, v.op)
+            symbol = lookup(v.op).mark.split(" ")[0]  # the first word: Σ w·x + b does not fit in the circle
             parts.append(
                 f'<circle class="op" cx="{x + OP_R:.1f}" cy="{y + h / 2:.1f}" r="{OP_R}"/>'
                 f'<text class="opsym" x="{x + OP_R:.1f}" y="{y + h / 2:.1f}">{e(symbol)}</text>'

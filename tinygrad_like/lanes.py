@@ -102,7 +102,7 @@ def find_lanes(plan: Plan, sources: list[Block], taken: set[Value]) -> Lanes:
     reductions = {}
     for v in plan.order:
         op = lookup(v.op) if v.children else None
-        if op is None or op.name != "sum" or v in row_of:
+        if op is None or not op.sums or v in row_of:
             continue
         homes = {row_of[c][0].name if c in row_of else None for c in v.children}
         if len(homes) != 1 or None in homes:

@@ -27,6 +27,7 @@ documents' names can be given to any ``nn`` network, however it is labelled.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tinygrad_like.graph import topological_order
@@ -80,11 +81,18 @@ class Network:
 
 
 def _activation_of(z: Value, parents: dict[Value, list[Value]]) -> Value:
-    """z's activation node: its only parent when that is a one-operand op with a derivative name."""
+    """z's activation node: its only parent when that is an activation (``ops.Op.activation``)."""
     ups = parents.get(z, [])
-    if len(ups) == 1 and len(ups[0].children) == 1 and lookup(ups[0].op).prime:
+    if len(ups) == 1 and len(ups[0].children) == 1 and lookup(ups[0].op).activation:
         return ups[0]
     return z  # a linear neuron: z is its output
+
+
+def _split(z: Value) -> tuple[Sequence[Value], Sequence[Value], Value | None]:
+    """A neuron's z as its entry splits it: (weights, inputs, bias or None)."""
+    split = lookup(z.op).split
+    assert split is not None  # read_network takes only such nodes
+    return split(z.children)
 
 
 def _name(v: Value) -> str:
@@ -97,7 +105,7 @@ def read_network(order: list[Value]) -> Network:
     for v in order:
         for c in v.children:
             parents[c].append(v)
-    zs = [v for v in order if v.op == "weighted_sum"]
+    zs = [v for v in order if v.children and lookup(v.op).split is not None]
     if not zs:
         raise NotLayered(
             "no neuron in the graph: a layered network's neurons are weighted_sum nodes "
@@ -108,9 +116,7 @@ def read_network(order: list[Value]) -> Network:
     units: dict[tuple, Unit] = {}
     sample_key: dict[Value, tuple[Value, ...]] = {}  # z → its sample's input leaves
     for z in zs:
-        n = len(z.children) // 2
-        ws, xs = z.children[0 : 2 * n : 2], z.children[1 : 2 * n : 2]
-        bias = z.children[-1] if len(z.children) % 2 else None
+        ws, xs, bias = _split(z)
         sources = [output_of.get(x) for x in xs]
         if all(s is None for s in sources):
             computed = [x for x in xs if x.children]
@@ -161,11 +167,9 @@ def read_network(order: list[Value]) -> Network:
         readers = [z for z in zs if unit_of[z].layer == l + 1]
         if readers:
             first = readers[0]
-            n = len(first.children) // 2
-            ordered = [unit_of[output_of[x]] for x in first.children[1 : 2 * n : 2]]
+            ordered = [unit_of[output_of[x]] for x in _split(first)[1]]
             for z in readers:
-                n = len(z.children) // 2
-                if [unit_of[output_of[x]] for x in z.children[1 : 2 * n : 2]] != ordered:
+                if [unit_of[output_of[x]] for x in _split(z)[1]] != ordered:
                     raise NotLayered(
                         f"{_name(z)} does not read every neuron of layer {l} in the same order as "
                         f"{_name(first)}: the layer is not fully connected"

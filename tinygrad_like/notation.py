@@ -224,8 +224,6 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
             continue
         else:
             name = ops.lookup(v.op).write([names[c] for c in v.children])
-            if v.op == "sum" and len(v.children) == 1:  # Σ of one term: not the term itself
-                name = f"Σ({name})"
             # a formula only of named things, short and not taken; else a place name (v7)
             if len(name) > MAX_FORMULA or name in taken or any(c in generated for c in v.children):
                 name = f"v{i}"
@@ -278,7 +276,8 @@ def number(x: float, spec: str = ".6g") -> str:
     return format(x + 0.0, spec)  # -0.0 + 0.0 is +0.0
 
 
-_TEX_WORDS = {"tanh": r"\tanh", "exp": r"\exp", "log": r"\log", "ln": r"\ln", "sign": r"\operatorname{sign}"}
+# Words of the rules' text that LaTeX sets upright; each op's own comes from its entry (ops.Op.tex).
+_TEX_WORDS = {"ln": r"\ln", "sign": r"\operatorname{sign}"}
 _TEX_CHARS = {
     "·": r" \cdot ",
     "−": "-",
@@ -332,7 +331,9 @@ _TEX_SPECIALS = {"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}"
 def to_tex(text: str) -> str:
     """The unicode formula text the engine writes, as LaTeX (math mode, without the $)."""
     out = "".join(_TEX_SPECIALS.get(ch, ch) for ch in text)
-    out = re.sub(r"(?<![\\\w])(tanh|exp|log|ln|sign)(?=[²(′ ])", lambda m: _TEX_WORDS[m.group(1)], out)
+    words = {**_TEX_WORDS, **{op.parser or op.name: op.tex for op in ops.TABLE.values() if op.tex}}
+    pattern = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    out = re.sub(rf"(?<![\\\w])({pattern})(?=[²(′ ])", lambda m: words[m.group(1)], out)
     out = _indices_tex(out)
     for ch, tex in _TEX_CHARS.items():
         out = out.replace(ch, tex)

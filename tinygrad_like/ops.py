@@ -72,7 +72,8 @@ class Op:
     (``sum``). Texts are templates over the operands' names (``tanh({0!b})``); an op
     with a variable number of operands gives functions instead (``written(names)``,
     ``rules(index, names)``, ``code(names)``, ``grad_code(index, names)``), and
-    ``split`` when its operands are a neuron's weights, inputs and bias.
+    ``split`` when its operands are a neuron's weights, inputs and bias, or ``sums``
+    when it adds them up.
     ``name_in_programs`` is the identifier the compiled programs call it by (its name
     when that is one).
     """
@@ -94,7 +95,13 @@ class Op:
     torch: str = ""
     js: str = ""
     split: Callable[[Sequence[Any]], tuple[list[Any], list[Any], Any]] | None = None
+    sums: bool = False  # the result is Σ of any number of operands: a writer may add them its own way
     name_in_programs: str = ""
+
+    @property
+    def mark(self) -> str:
+        """What a drawing's op node shows: the symbol (×, σ, Σ w·x + b), else the name (tanh)."""
+        return self.symbol or self.name
 
     @property
     def ident(self) -> str:
@@ -256,6 +263,11 @@ def _weighted_sum(*xs):
 
 def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _sum_written(names: list[str]) -> str:
+    """a + b + c; Σ(a) for a sum of one term, which is not the term itself."""
+    return f"Σ({names[0]})" if len(names) == 1 else " + ".join(names)
 
 
 def _sum_code(names: list[str]) -> str:
@@ -440,8 +452,8 @@ _define(
     Op("/", 2, _div, "{0!t}/{1!t}", ("1/{1!t}", "−{0!t}/{1!t}²"), arrays=_div_arrays,
        undefined=lambda a, b: b == 0, symbol="÷", name_in_programs="divide"),
     Op("neg", 1, _neg, "−{0!t}", ("−1",), code="-{0}", grad_code=("-1",), symbol="−"),
-    Op("sum", None, _sum, " + ".join, lambda index, names: "1", code=_sum_code,
-       grad_code=lambda index, names: "1", symbol="Σ"),
+    Op("sum", None, _sum, _sum_written, lambda index, names: "1", code=_sum_code,
+       grad_code=lambda index, names: "1", symbol="Σ", sums=True),
     Op("weighted_sum", None, _weighted_sum, _weighted_sum_written, _weighted_sum_local,
        code=_weighted_sum_code, grad_code=_weighted_sum_local, symbol="Σ w·x + b", split=_split_weighted),
     Op("**", 2, _pow, "{0!t}^{1!t}", ("{1!t}·{0!t}^({1!b} − 1)", "{0!t}^{1!t}·ln {0!t}"), arrays=_pow_arrays,
@@ -451,10 +463,10 @@ _define(
     Op("log", 1, _log, "log({0!b})", ("1/{0!t}",), "1/{0!t}", _log_arrays, lambda a: a <= 0, tex=r"\log",
        parser="log", js="(x) => { if (x <= 0) throw new Undefined('log of ' + num(x) + ' is undefined'); "
        "return Math.log(x); }"),
-    Op("tanh", 1, _tanh, "tanh({0!b})", ("1 − tanh²({0!b})",), "tanh′({0!b})", _tanh_arrays, tex=r"\tanh",
-       activation=True, parser="tanh", torch="Tanh", js="Math.tanh"),
     Op("sigmoid", 1, _sigmoid, "σ({0!b})", ("σ({0!b})·(1 − σ({0!b}))",), "σ′({0!b})", _sigmoid_arrays,
        symbol="σ", activation=True, parser="sigmoid", torch="Sigmoid", js="(x) => 1 / (1 + Math.exp(-x))"),
+    Op("tanh", 1, _tanh, "tanh({0!b})", ("1 − tanh²({0!b})",), "tanh′({0!b})", _tanh_arrays, tex=r"\tanh",
+       activation=True, parser="tanh", torch="Tanh", js="Math.tanh"),
     Op("relu", 1, _relu, "relu({0!b})", ("[{0!b} > 0]",), "relu′({0!b})", _relu_arrays, activation=True,
        parser="relu", torch="ReLU", js="(x) => Math.max(0, x)"),
     Op("abs", 1, _abs, "|{0!b}|", ("sign({0!b})",), "sign({0!b})", _abs_arrays, parser="abs", js="Math.abs",

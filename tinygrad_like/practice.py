@@ -37,9 +37,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tinygrad_like.explain import Explanation, Step, explain
-from tinygrad_like.expr import FUNCTIONS, ExpressionError, build, variables
+from tinygrad_like.expr import ExpressionError, build, functions, variables
 from tinygrad_like.notation import is_constant, operand
-from tinygrad_like.ops import lookup
+from tinygrad_like.ops import by_parser_name, lookup
 from tinygrad_like.plan import identifier
 from tinygrad_like.value import Value, no_grad
 
@@ -57,7 +57,10 @@ def as_typed(text: str) -> str:
     >>> as_typed("1 − tanh²(m)"), as_typed("σ(z)·(1 − σ(z))"), as_typed("x^2 × w")
     ('1 - tanh(m)**2', 'sigmoid(z)*(1 - sigmoid(z))', 'x**2 * w')
     """
-    text = _SQUARED_CALL.sub(r"\1(\2)**2", text.replace("σ", "sigmoid"))
+    for name, op in by_parser_name().items():  # σ(z) is sigmoid(z): a function's symbol, as drawn
+        if op.symbol:
+            text = text.replace(op.symbol, name)
+    text = _SQUARED_CALL.sub(r"\1(\2)**2", text)
     for typed, spelled in _TYPED.items():
         text = text.replace(typed, spelled)
     return text.strip()
@@ -187,14 +190,7 @@ class Summary:
 
 def _generic_names(op_name: str, count: int) -> list[str]:
     """Operand names for a rule as the table states it: x, y; or w1, x1, …, b for a weighted sum."""
-    if count == 1:
-        return ["x"]
-    if count == 2 and op_name != "weighted_sum":
-        return ["x", "y"]
-    if op_name == "weighted_sum":
-        names = [n for k in range(1, count // 2 + 1) for n in (f"w{k}", f"x{k}")]
-        return names + ["b"] * (count % 2)
-    return [f"x{k}" for k in range(1, count + 1)]
+    return lookup(op_name).operand_names(count)
 
 
 def rule_text(step: Step, index: int) -> str:
@@ -243,7 +239,7 @@ class Practice:
         nothing: the shown name where it differs (z²₁ is read as z21), the plain-letters spelling
         (δ → delta).
         """
-        taken = set(FUNCTIONS)
+        taken = set(functions())
         out: dict[str, Value] = {}
         others: list[tuple[str, Value]] = []
         for v, name in self.names.items():

@@ -34,7 +34,7 @@ import html
 import json
 from typing import Any
 
-from tinygrad_like.expr import FUNCTIONS
+from tinygrad_like.ops import by_parser_name
 from tinygrad_like.page import page_html
 from tinygrad_like.practice import RELATIVE, Practice, num
 
@@ -103,19 +103,7 @@ SCRIPT = r"""
   class Undefined extends Error {}
   const GRAMMAR = 'use numbers, names, + - * / **, parentheses and ' +
     P.functions.map(f => f + '()').join(', ');
-  const IMPL = {
-    tanh: Math.tanh, exp: Math.exp, abs: Math.abs,
-    sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-    relu: (x) => Math.max(0, x),
-    log: (x) => {
-      if (x <= 0) throw new Undefined('log of ' + num(x) + ' is undefined');
-      return Math.log(x);
-    },
-    sqrt: (x) => {
-      if (x < 0) throw new Undefined('sqrt of ' + num(x) + ' is undefined');
-      return Math.sqrt(x);
-    },
-  };
+  const IMPL = /*IMPL*/{};  // each function as its table entry writes it in JavaScript (ops.Op.js)
   const TYPED = [['−', '-'], ['·', '*'], ['×', '*'], ['^', '**'], ['²', '**2']];
   // a name typed as it is shown (z²₁, g(r_1), w_3,5) is read as its spelling (z2_1, g_r_1, w_3_5)
   const quote = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -124,7 +112,8 @@ SCRIPT = r"""
   const SHOWN_NAMES = SHOWN.length ? new RegExp(SHOWN.join('|'), 'gu') : null;
   function normalize(text) {               // as practice's read: shown names, σ, tanh²(m), − · × ^ ²
     if (SHOWN_NAMES) text = text.replace(SHOWN_NAMES, (name) => P.shown[name]);
-    text = text.split('σ').join('sigmoid').replace(/([A-Za-z_]\w*)²\(([^()]*)\)/g, '$1($2)**2');
+    Object.entries(P.symbols).forEach(([a, b]) => { text = text.split(a).join(b); });  // σ → sigmoid
+    text = text.replace(/([A-Za-z_]\w*)²\(([^()]*)\)/g, '$1($2)**2');
     TYPED.forEach(([a, b]) => { text = text.split(a).join(b); });
     return text.normalize('NFKC').trim();   // names as Python's parser reads them (ŵ, δ, b̂)
   }
@@ -449,13 +438,19 @@ def practice_page(
         f"Your turn: answer each step ({how}); Enter checks, hint asks for the next hint, skip shows "
         'the answer. <span id="score"></span>',
     ]
+    calculator = {name: op for name, op in by_parser_name().items() if op.js}  # what the page can compute
     settings = {
         "names": names,
         "listed": listed,
         "shown": shown_as,
-        "functions": list(FUNCTIONS),
+        "functions": list(calculator),
+        "symbols": {op.symbol: name for name, op in calculator.items() if op.symbol},
         "relative": RELATIVE,
     }
+    impl = "{" + ", ".join(f"{json.dumps(name)}: {op.js}" for name, op in calculator.items()) + "}"
+    if "</" in impl or "<!--" in impl:
+        raise ValueError("an op's js= may not contain '</' or '<!--' (it goes inside a <script> element)")
     # inside <script> nothing may end or comment the element: \u003c is "<" to JavaScript
     literal = json.dumps(settings, ensure_ascii=True).replace("<", "\\u003c")
-    return page_html(**parts, style=STYLE, script=f"const PRACTICE = {literal};\n{SCRIPT}")
+    script = f"const PRACTICE = {literal};\n{SCRIPT.replace('/*IMPL*/{}', impl)}"
+    return page_html(**parts, style=STYLE, script=script)

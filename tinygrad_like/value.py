@@ -90,7 +90,6 @@ def decisions_recorded() -> Iterator[list]:
         _MODE.decisions = before
 
 
-
 def _is_real(x: object) -> TypeGuard[float]:
     """True for int, float, bool, fractions and numpy's real scalars; False for anything else."""
     if isinstance(x, (float, int)):
@@ -273,7 +272,10 @@ class Value:
         >>> Value(9.0).apply("sqrt").data, Value(2.0).apply("**", 3.0).data
         (3.0, 8.0)
         """
-        return apply(lookup(op) if isinstance(op, str) else op, self, *others)
+        entry = lookup(op) if isinstance(op, str) else op
+        if not others and entry.arity == 1:
+            return _unary(entry, self)  # a neuron's activation: the typed methods' path
+        return apply(entry, self, *others)
 
     def exp(self) -> Value:
         r"""e^x; ∂/∂x = e^x. Overflows to inf, as PyTorch does."""
