@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import reprlib
-import sys
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 if TYPE_CHECKING:
@@ -152,9 +151,8 @@ def _parse(text: str, fail) -> Any:
         raise fail(f"it is not JSON ({where})") from None
     except RecursionError:
         raise fail("its brackets are nested too deeply for a saved model") from None
-    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
-        limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
-        raise fail(f"it holds a number of more digits than Python reads ({limit:,})") from None
+    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits(), 4,300)
+        raise fail("it holds a number with more digits than Python reads") from None
 
 
 def _positive_int(x: object) -> TypeGuard[int]:
