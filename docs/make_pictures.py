@@ -1,7 +1,9 @@
-"""Make the README's pictures: python docs/make_pictures.py (writes docs/*.svg and docs/*.png).
+"""Make the README's pictures: python docs/make_pictures.py.
 
-The PNGs are screenshots of the step-through pages at 1280×720 in headless Chromium (the practice
-page's through selenium, which types the answers).
+Writes docs/neuron.svg (draw_dot of tanh(x·w + b)), docs/network.svg (draw_network of the blog's
+network), docs/graph.svg (draw_dot of its E with model=), docs/frame.svg (a neuron-level frame)
+and two screenshots of the step-through pages at 1280×720 in headless Chromium:
+docs/backprop.png (edge level) and docs/neurons.png (neuron level).
 """
 
 import shutil
@@ -26,22 +28,27 @@ draw_dot(y, show_local=True).save(here / "neuron.svg")
 
 net = examples.three_layer(seed=0)
 E = sum_squared_error([net([1.0, 0.0])], [1.0])
+E.label = "E"
 E.backward()
 draw_network(net).save(here / "network.svg")
-print("wrote", here / "neuron.svg", "and", here / "network.svg")
-
+draw_dot(E, model=net, show_local=True).save(here / "graph.svg")
+net.zero_grad()
 E = sum_squared_error([net([1.0, 0.0])], [1.0])
 E.label = "E"
+explain(E).frames(model=net, level="neuron")[2].save(here / "frame.svg")
+print("wrote", *(here / name for name in ("neuron.svg", "network.svg", "graph.svg", "frame.svg")))
+
 with tempfile.TemporaryDirectory() as tmp:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        raise SystemExit("docs/backprop.png needs chromium: apt-get install chromium")
+        raise SystemExit("the screenshots need chromium: apt-get install chromium")
     flags = [
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
         "--no-first-run",
         "--disable-background-networking",
+        "--hide-scrollbars",
     ]
     for name, level, step in (("backprop", "edge", 13), ("neurons", "neuron", 5)):
         page = explain(E).to_html(Path(tmp) / f"{name}.html", model=net, level=level)
@@ -49,43 +56,3 @@ with tempfile.TemporaryDirectory() as tmp:
         url = f"{page.as_uri()}#step={step}"
         subprocess.run([browser, *flags, "--window-size=1280,720", f"--screenshot={shot}", url], check=True)
         print("wrote", shot)
-
-# the practice page (docs/practice.png): the blog's network at δ_3, a wrong sign caught with the
-# first hint, then the right answer revealing the frame; typed through selenium and chromedriver
-from selenium import webdriver  # noqa: E402  (the test extras have it)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-
-exercise = examples.three_layer_exercise()
-forward = exercise.forward()
-delta = forward["y"] - exercise.t[0]
-delta_3 = delta * forward["y"] * (1 - forward["y"]) * forward["w_3,5"]  # δ·g′(r_5)·w_3,5
-options = webdriver.ChromeOptions()
-options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser") or ""
-for flag in flags:
-    options.add_argument(flag)
-driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
-with tempfile.TemporaryDirectory() as tmp:
-    try:
-        driver.set_window_size(1280, 720)
-        inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-        outer = driver.get_window_size()
-        driver.set_window_size(outer["width"] + 1280 - inner[0], outer["height"] + 720 - inner[1])
-        driver.get(exercise.to_html(Path(tmp) / "practice.html", level="neuron").as_uri())
-
-        def answer(text):
-            field = driver.find_element(By.CSS_SELECTOR, ".question.open input.answer")
-            field.clear()
-            field.send_keys(text + Keys.ENTER)
-
-        answer(f"{delta:.6g}")  # δ = y − t
-        driver.find_element(By.CSS_SELECTOR, "button.next-step").click()
-        answer("skip")  # δ_5 = δ
-        driver.find_element(By.CSS_SELECTOR, "button.next-step").click()
-        answer(f"{-delta_3:.4g}")  # δ_3 with the wrong sign: marked, the first hint
-        answer(f"{delta_3:.4g}")  # right: the frame is revealed
-        driver.save_screenshot(str(here / "practice.png"))
-        print("wrote", here / "practice.png")
-    finally:
-        driver.quit()

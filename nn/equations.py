@@ -164,7 +164,7 @@ class BackpropEquations:
         return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
     def _repr_latex_(self) -> str:
-        return f"$${self.latex()}$$"
+        return self.latex()  # an align* environment: display math by itself (MathJax and LaTeX alike)
 
     def _repr_markdown_(self) -> str:
         head = f"{self._head()}\n\n| | matrix form | component form | largest difference from backward() |"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import reprlib
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
@@ -151,8 +152,10 @@ def _parse(text: str, fail) -> Any:
         raise fail(f"it is not JSON ({where})") from None
     except RecursionError:
         raise fail("its brackets are nested too deeply for a saved model") from None
-    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits(), 4,300)
-        raise fail("it holds a number with more digits than Python reads") from None
+    except ValueError as exc:  # an integer longer than Python reads (4,300 digits by default)
+        digits = re.search(r"value has (\d+) digits", str(exc))
+        number = f"a number of {digits[1]} digits" if digits else "a number"
+        raise fail(f"it holds {number}, more than Python reads as an integer") from None
 
 
 def _positive_int(x: object) -> TypeGuard[int]:

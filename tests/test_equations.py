@@ -95,7 +95,7 @@ def test_the_text_labels_bp1_to_bp4_in_both_forms_and_shows_the_difference():
     tex = eq.latex()
     assert r"\delta^{l} = \left((w^{l+1})^{T} \delta^{l+1}\right) \odot \sigma'(z^{l})" in tex
     assert all(rf"\text{{BP{i}}}" in tex for i in range(1, 5))
-    assert "BP3" in eq._repr_markdown_() and eq._repr_latex_().startswith("$$")
+    assert "BP3" in eq._repr_markdown_() and eq._repr_latex_().startswith(r"\begin{align*}")
     assert [e.name for e in eq] == ["BP1", "BP2", "BP3", "BP4"]
 
 

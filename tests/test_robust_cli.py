@@ -59,6 +59,29 @@ def test_an_expression_too_big_for_pythons_parser_is_refused_in_one_line(tmp_pat
     assert_refused(run("draw", expression, "--at", "x=1", "-o", str(out)), out)
 
 
+def test_a_syntax_error_echoes_control_characters_as_escapes():
+    # the caret line repeats the expression: a terminal must not obey what it holds
+    result = run("draw", "x +\x1b[2J\r*", "--at", "x=1", "-o", "g.svg")
+    assert_refused(result, says="syntax error")
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+    line, caret = result.stderr.splitlines()[1:]
+    # Python stops at the escape character, and the caret points at it
+    assert line == "  x +\\x1b[2J\\r*" and caret.index("^") == line.index("\\x1b")
+
+
+@pytest.mark.parametrize(
+    "expression, says",
+    [
+        ("x*1" + "0" * 400, "the int 10**400 (401 digits) is too large"),  # OverflowError escaped
+        ("x**1" + "0" * 400, "too large for a Value"),
+        ("1e999*x", "too large for a float (it would be inf)"),
+    ],
+)
+def test_a_number_too_large_for_a_float_is_refused_pointing_at_it(tmp_path, expression, says):
+    out = tmp_path / "g.svg"
+    assert_refused(run("draw", expression, "--at", "x=2", "-o", str(out)), out, says=says)
+
+
 @pytest.mark.parametrize("terms", [100, 1000])
 def test_a_long_sum_draws_or_is_refused_with_advice_in_seconds(tmp_path, terms):
     # 100 terms ran over 200 s in the system dot; 1,000 would take hours
@@ -173,7 +196,9 @@ def test_a_missing_expression_says_how_to_write_one_starting_with_minus():
 
 # ---- fuzz: random expressions and paths ---------------------------------------------------------
 
-atoms = st.sampled_from(["x", "w", "b", "2", "0", "1e308", "-1", "0.5", "q", "é", "x_1"])
+atoms = st.sampled_from(
+    ["x", "w", "b", "2", "0", "1e308", "-1", "0.5", "q", "é", "x_1", "1" + "0" * 400, "1e999"]
+)
 operators = st.sampled_from(["+", "-", "*", "/", "**", " ", "", "(", ")", ",", "--", "."])
 functions = st.sampled_from(
     ["tanh", "exp", "log", "sqrt", "relu", "abs", "sigmoid", "print", "__import__"]
@@ -213,7 +238,9 @@ def outputs(draw, root: Path):
 
 
 @settings(
-    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
 def test_fuzz_the_command_line_never_shows_a_traceback_nor_runs_long(tmp_path_factory, data, capsys):

@@ -33,6 +33,16 @@ def test_a_number_too_large_for_a_float_is_refused_by_name(make, where):
         make()
 
 
+def test_a_compiled_program_names_the_input_too_large_for_a_float():
+    from tinygrad_like import trace
+
+    program = trace(lambda x, y: x * y, [], x=1.0, y=2.0)
+    with pytest.raises(
+        OverflowError, match=r"program input 'y': the int 10\*\*400 \(401 digits\) is too large"
+    ):
+        program(1.0, 10**400)
+
+
 def test_the_message_says_how_large_the_int_is_without_printing_it():
     with pytest.raises(OverflowError, match=r"the int 10\*\*400 \(401 digits\)"):
         Value(10**400)

@@ -159,3 +159,14 @@ def test_a_graph_too_large_to_lay_out_is_refused_at_once_with_advice(engine):
     assert time.perf_counter() - started < 2  # refused before any renderer ran
     with pytest.raises(RenderError, match=r"explain\(root\).to_html"):
         drawing.svg(engine=engine)
+
+
+def test_explain_shows_a_labels_control_characters_so_printing_cannot_drive_the_terminal():
+    from tinygrad_like import explain
+
+    x = Value(2.0, label="x\x1b[2J")  # "clear the screen", if a terminal obeyed it
+    y = x * x
+    y.label = "y\u202e"
+    text = str(explain(y))
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "x\\x1b[2J" in text and "y\\u202e" in text

@@ -53,7 +53,7 @@ from tinygrad_like.plan import (
     reserved,
     seed_lines,
 )
-from tinygrad_like.value import Value, _is_real, decisions_recorded
+from tinygrad_like.value import Value, _is_real, as_float, decisions_recorded
 
 __all__ = ["trace", "Program", "Result", "BranchError", "identifier", "RESERVED"]
 
@@ -313,7 +313,7 @@ class Program:
                 )
             n = sizes.pop() if sizes else 1
             return [np.broadcast_to(v, (n,)) if v.ndim == 0 else v for v in ordered], True, n
-        return [float(v) for v in ordered], False, 1
+        return [as_float(v, f"program input {name!r}") for name, v in zip(self.inputs, ordered)], False, 1
 
     def _run(self, which: str, args, kwargs, fused: bool = True, params=None):
         inputs: Any

@@ -257,7 +257,9 @@ def derive(
     default follows the labels (the blog's networks in ``nn.examples`` → blog,
     other networks → Nielsen, plain expressions as labelled). Where the graph holds
     several samples (model calls), per-sample names carry their index, r_5⁽²⁾, and
-    terms that differ only in the sample are folded into one Σᵢ with ⁽ⁱ⁾.
+    terms that differ only in the sample are folded into one Σᵢ with ⁽ⁱ⁾. Samples are
+    numbered in the order the cost takes them: the call order for
+    ``loss([model(x) for x in X], T)``.
     ``prime="g"`` writes every activation's derivative as g′(r) (the blog's default);
     else each is named after its function (σ′(r), tanh′(r)).
     Beyond ``max_paths`` paths or ``max_factors`` factors it falls back to the

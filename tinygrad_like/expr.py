@@ -17,13 +17,15 @@ tinygrad_like.expr.ExpressionError: not allowed: attribute access; ...
 from __future__ import annotations
 
 import ast
+import math
 import operator
 import re
 from collections.abc import Callable
 from typing import Any, cast
 
+from tinygrad_like.labels import visible
 from tinygrad_like.ops import by_parser_name
-from tinygrad_like.value import Value, apply
+from tinygrad_like.value import Value, apply, too_large
 
 
 def functions() -> tuple[str, ...]:
@@ -97,7 +99,8 @@ class ExpressionError(ValueError):
 
     def pointer(self, width: int = 72) -> str:
         """The expression with a caret under the column, for a terminal; a long expression is
-        shown only around the column (at most ``width`` characters, "…" where it is cut).
+        shown only around the column (at most ``width`` characters, "…" where it is cut), and
+        control characters as escapes (a terminal must not obey them).
 
         >>> print(ExpressionError("", "x + y", 5).pointer())
           x + y
@@ -106,10 +109,15 @@ class ExpressionError(ValueError):
         if not self.text or self.column < 1:
             return ""
         start = max(0, min(self.column - 1 - width // 2, len(self.text) - width))
-        shown = self.text[start : start + width]
-        before = "…" if start else ""
-        after = "…" if start + width < len(self.text) else ""
-        return f"  {before}{shown}{after}\n  {' ' * (len(before) + self.column - 1 - start)}^"
+        before = ("…" if start else "") + _echo(self.text[start : self.column - 1])
+        after = _echo(self.text[self.column - 1 : start + width])
+        after += "…" if start + width < len(self.text) else ""
+        return f"  {before}{after}\n  {' ' * len(before)}^"
+
+
+def _echo(text: str) -> str:
+    """Text echoed on one terminal line: control characters (newlines too) as escapes."""
+    return visible(text).replace("\n", "\\n")
 
 
 def _refuse(node: ast.AST, text: str, what: str) -> ExpressionError:
@@ -159,6 +167,19 @@ def _check(node: ast.AST, text: str) -> None:
             if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
                 what = "strings" if isinstance(n.value, (str, bytes)) else f"the constant {n.value!r}"
                 raise _refuse(n, text, what)
+            try:
+                finite = math.isfinite(n.value)
+            except OverflowError:  # an int literal of hundreds of digits
+                raise ExpressionError(
+                    str(too_large("a number in the expression", n.value)), text, n.col_offset + 1
+                ) from None
+            if not finite:  # 1e999 is read as inf
+                raise ExpressionError(
+                    f"the number at column {n.col_offset + 1} is too large for a float (it would be inf); "
+                    "numbers must be finite",
+                    text,
+                    n.col_offset + 1,
+                )
         elif isinstance(n, ast.Name):
             if n.id in functions():
                 raise _refuse(n, text, f"using the function {n.id} without calling it")

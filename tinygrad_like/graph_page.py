@@ -15,7 +15,7 @@ from tinygrad_like.draw import fmt, neuron_layers
 from tinygrad_like.layout import layered_layout
 from tinygrad_like.notation import indexed, number, operand
 from tinygrad_like.ops import lookup
-from tinygrad_like.page import check_size, page_html
+from tinygrad_like.page import check_size, factor, page_html
 
 FONT = 14.0
 CHAR = 9.2  # a generous width of one character at FONT px
@@ -45,7 +45,8 @@ def _equation(step, upstream_name: str, roles: dict) -> str:
     return (
         head
         + f"<p>upstream: {e(operand(upstream_name))}.grad = {upstream}</p>"
-        + f"<p>contribution = local × upstream = {local} × {upstream} = <b>{contribution}</b></p>"
+        + f"<p>contribution = local × upstream = {factor(step.local)} × {factor(step.upstream)} = "
+        f"<b>{contribution}</b></p>"
         + tail
         + (f'<p class="muted">{e(role)}</p>' if role else "")
         + '<p class="muted">The yellow node passes its gradient along the red edge to the green one.</p>'

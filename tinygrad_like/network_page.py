@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 
 from tinygrad_like.draw import NETWORK_LABELS, neuron_layers
 from tinygrad_like.edge_labels import Box, Point, place_labels
+from tinygrad_like.graph_page import sample_line
 from tinygrad_like.notation import is_constant, number
+from tinygrad_like.page import factor as page_factor
 from tinygrad_like.page import page_html
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ ROW = 200.0
 FONT = 13.0  # the smallest text the view must keep readable: the weights' labels
 LABEL_FONT = 13.0
 LINE = 16.0
+FRAME_FONT = 16.0  # a frame's weight labels, px
 STYLE = (
     "svg .node text { text-anchor: middle; } svg .node text.name { font-size: 15px; } "
     "svg .node text.delta { font-size: 15px; } "
@@ -63,7 +66,15 @@ def neuron_page(explanation, *, model=None, sample: str = "") -> str:
     return page_html(**neuron_parts(explanation, model=model, sample=sample))
 
 
-def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
+def neuron_parts(
+    explanation,
+    *,
+    model=None,
+    sample: str = "",
+    column: float = COLUMN,
+    row: float = ROW,
+    font: float = LABEL_FONT,
+) -> dict:
     """What ``page_html`` takes for the neuron-level page. Each frame also carries ``answer``: the
     numbers it reveals as questions (plain text ``what``, ``value``, ``rule``, ``numbers``), for the
     practice page."""
@@ -82,10 +93,11 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
     columns += [[f"f{number_of[n]}" for n in layer] for layer in layers]
     columns.append(["loss"])
     tallest = max(len(c) for c in columns)
+    last = len(columns) - 2  # the output layer's column; the loss sits closer after it (no labels between)
     boxes, centre = {}, {}
     for ci, ids in enumerate(columns):
         for ri, nid in enumerate(ids):
-            cx, cy = 80 + ci * COLUMN, 80 + (ri + (tallest - len(ids)) / 2) * ROW
+            cx, cy = 80 + min(ci, last + 0.55) * column, 80 + (ri + (tallest - len(ids)) / 2) * row
             centre[nid] = (cx, cy)
             boxes[nid] = (cx - R, cy - R, 2 * R, 2 * R + 22)
 
@@ -121,10 +133,10 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
         return "δ" if n in output and len(output) == 1 else f"δ_{number_of[n]}"
 
     def factor(x: float) -> str:  # a number in a product: negative ones in parentheses
-        text = number(x, ".4g")
-        return f"({text})" if text.startswith("-") else text
+        return page_factor(x, ".4g")
 
     # the drawing: circles by layer, an edge per weight, each weight's label placed beside its edge
+    line = font * LINE / LABEL_FONT
     parts, labels = [], []
     inputs_of: dict[str, list[tuple[str, Value]]] = {}
     lines: dict[str, list[Point]] = {}
@@ -144,7 +156,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                 )
                 label_text[wid] = f"{name_of(w)} = {number(w.data, '.3g')}"
                 widest = max(len(label_text[wid]), len("∂E/∂w = -0.000123"))
-                label_size[wid] = (widest * 0.6 * LABEL_FONT + 8, 2 * LINE + 6)
+                label_size[wid] = (widest * 0.6 * font + 8, 2 * line + 6)
     for nid in columns[-2]:
         (x0, y0), (x1, y1) = centre[nid], centre["loss"]
         lines[f"e-{nid}-loss"] = [(x0 + R, y0), (x1 - R, y1)]
@@ -165,9 +177,9 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
         boxes[f"{wid}-label"] = (x, y, width, height)
         labels.append(
             f'<g class="node weight" id="{wid}-label"><rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" '
-            f'height="{height:.1f}" rx="3"/><text class="wname" x="{lx:.1f}" y="{y + LINE:.1f}">'
+            f'height="{height:.1f}" rx="3"/><text class="wname" x="{lx:.1f}" y="{y + line:.1f}">'
             f'{e(label_text[wid])}</text><text class="wgrad" id="{wid}-grad" x="{lx:.1f}" '
-            f'y="{y + 2 * LINE:.1f}"></text></g>'
+            f'y="{y + 2 * line:.1f}"></text></g>'
         )
     for ids in columns:
         for nid in ids:
@@ -181,8 +193,8 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                 f'<text class="name" x="{cx:.1f}" y="{cy + 5:.1f}">{e(title)}</text>'
                 f'<text class="delta" id="{nid}-delta" x="{cx:.1f}" y="{cy + R + 18:.1f}">{shown}</text></g>'
             )
-    width = 160 + (len(columns) - 1) * COLUMN
-    height = 160 + (tallest - 1) * ROW
+    width = 160 + (last + 0.55) * column
+    height = 160 + (tallest - 1) * row
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-label="the network, neuron by neuron"><style>{STYLE}</style>'
@@ -298,7 +310,7 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
                     }
                 )
     header = [
-        e(sample) if sample else "",
+        e(sample or sample_line(explanation)),
         f"{e(root)} = {number(explanation.root.data)}; {len(steps)} frames",
     ]
     return dict(
@@ -312,14 +324,16 @@ def neuron_parts(explanation, *, model=None, sample: str = "") -> dict:
 
 
 FRAME_STYLE = (
-    "text { font-family: system-ui, sans-serif; fill: #222; } .edge { fill: none; stroke: #aaa; "
-    "stroke-width: 1.2; } .edge.flow { stroke: #d62728; stroke-width: 3.5; } "
-    ".node.active circle.neuron { fill: #ffd54f; stroke: #b26a00; stroke-width: 2.5; } "
-    ".node.source circle.neuron { fill: #ffe0b2; stroke: #b26a00; stroke-width: 2; } "
-    "text.frame-title { font-size: 17px; font-weight: 600; } text.frame-line { font-size: 15px; } "
+    "svg text { font-family: system-ui, sans-serif; fill: #222; } svg .edge { fill: none; stroke: #aaa; "
+    "stroke-width: 1.2; } svg .edge.flow { stroke: #d62728; stroke-width: 3.5; } "
+    "svg .node.active circle.neuron { fill: #ffd54f; stroke: #b26a00; stroke-width: 2.5; } "
+    "svg .node.source circle.neuron { fill: #ffe0b2; stroke: #b26a00; stroke-width: 2; } "
+    "svg text.frame-title { font-size: 24px; font-weight: 600; } svg text.frame-line { font-size: 21px; } "
+    f"svg .node.weight text {{ font-size: {FRAME_FONT:.0f}px; }} "
+    "svg .node text.name, svg .node text.delta { font-size: 21px; }"
 )
 SVG_NS = "http://www.w3.org/2000/svg"
-HEADER = 64.0  # room above the network for the frame's title and equation
+HEADER = 84.0  # room above the network for the frame's title and equation
 
 
 class Frame:
@@ -355,7 +369,8 @@ def _plain(html_text: str) -> list[str]:
 
 def neuron_frames(explanation, *, model=None, sample: str = "") -> list[Frame]:
     """The neuron-level page's frames as pictures (``Explanation.frames(level="neuron")``)."""
-    parts = neuron_parts(explanation, model=model, sample=sample)
+    # closer columns and larger text than the page: a frame is read at a notebook's width, unzoomed
+    parts = neuron_parts(explanation, model=model, sample=sample, column=290.0, row=250.0, font=FRAME_FONT)
     ET.register_namespace("", SVG_NS)
     base = ET.fromstring(parts["svg"])
     x, y, width, height = (float(v) for v in base.get("viewBox", "0 0 0 0").split())
@@ -373,13 +388,12 @@ def neuron_frames(explanation, *, model=None, sample: str = "") -> list[Frame]:
             by_id[eid].set("class", "edge flow")
         for eid, text in texts.items():
             by_id[eid].text = text
-        style = ET.SubElement(tree, f"{{{SVG_NS}}}style")
+        style = ET.SubElement(tree, f"{{{SVG_NS}}}style")  # after the drawing's own: it wins ties
         style.text = FRAME_STYLE
-        tree.insert(0, style)
         lines = [html.unescape(step["title"]), *_plain(step["equation"])[:2]]
         for k, line in enumerate(lines):
             t = ET.SubElement(
-                tree, f"{{{SVG_NS}}}text", {"x": f"{x + 20:.0f}", "y": f"{y - HEADER + 22 + 20 * k:.0f}"}
+                tree, f"{{{SVG_NS}}}text", {"x": f"{x + 20:.0f}", "y": f"{y - HEADER + 28 + 26 * k:.0f}"}
             )
             t.set("class", "frame-title" if k == 0 else "frame-line")
             t.text = line

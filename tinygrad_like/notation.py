@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 # ops writes its texts with fill_names below, and node_names reads ops' table when called:
 # importing the module (not a name from it) lets each side load while the other is loading.
 from tinygrad_like import ops
+from tinygrad_like.labels import visible
 
 if TYPE_CHECKING:
     from tinygrad_like.value import Value
@@ -196,7 +197,7 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
     generated: set[Value] = set()
     taken: dict[str, int] = {}  # how many nodes are already called by each name
     for i, v in enumerate(order):
-        label = v.label
+        label = visible(v.label)  # a control character or a bidi override in a label is shown
         if network is not None and spoken:
             if relabel and v in network.role:
                 label = _role_name(network.role[v], network, spoken)

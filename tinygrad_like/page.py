@@ -231,6 +231,16 @@ SCRIPT = r"""
 """
 
 
+def factor(x: float, spec: str = ".6g") -> str:
+    """A number as a factor of a written product: a negative one in parentheses.
+
+    >>> f"{factor(0.25)} × {factor(-0.5)}"
+    '0.25 × (-0.5)'
+    """
+    text = format(x + 0.0, spec)  # never -0
+    return f"({text})" if text.startswith("-") else text
+
+
 def check_size(steps: int, where: str, max_steps: int = MAX_STEPS) -> None:
     """Refuse a pass too long to step through, saying how to make the graph smaller."""
     if steps > max_steps:
