@@ -204,14 +204,14 @@ class ArrayTraining:
             return "the optimizer holds parameters that are not the model's"
         return ""
 
-    def epoch(self, order: Sequence[int], size: int) -> None:
-        """The steps of one epoch: the samples in ``order``, ``size`` at a time."""
+    def epoch(self, order: Sequence[int] | None, size: int) -> None:
+        """The steps of one epoch: the samples in ``order`` (None: as they come), ``size`` at a time."""
         import numpy as np
 
-        if size >= self.n and list(order) == list(range(self.n)):
+        if order is None and size >= self.n:  # batch learning: the whole set, as it is
             self.step(None)
             return
-        rows = np.asarray(order, dtype=np.intp)
+        rows = np.asarray(range(self.n) if order is None else order, dtype=np.intp)
         for first in range(0, self.n, size):
             self.step(rows[first : first + size])
 

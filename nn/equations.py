@@ -142,7 +142,11 @@ class BackpropEquations:
             for c in e.checks:
                 rows = c.equation if len(c.equation) <= 4 else c.equation[:4]
                 for i, row in enumerate(rows):
-                    lines.append(f"      {self._tag(c.what, i + 1, e.name)} {_fmt(row)}")
+                    if e.name == "BP4":  # a matrix: one row j per neuron, named once (columns k)
+                        tag = f"{c.what if i == 0 else '':<10}"
+                        lines.append(f"      {tag} j = {i + 1}: {_fmt(row)}")
+                    else:
+                        lines.append(f"      {self._tag(c.what, i + 1, e.name)} {_fmt(row)}")
                 if len(c.equation) > 4:
                     lines.append(f"      {'':<10} … {len(c.equation) - 4} more rows")
                 lines.append(f"      {'':<10} largest difference from backward(): {c.difference:.1e}")
@@ -172,10 +176,28 @@ class BackpropEquations:
             f"| {e.name} | ${e.matrix_tex}$ | ${e.component_tex}$ | {e.largest_difference:.1e} |"
             for e in self.equations
         ]
-        return "\n".join([head, "|---|---|---|---|", *body])
+        header = "| equation | evaluated at the current numbers | | largest difference from backward() |"
+        numbers = ["", header]
+        numbers.append("|---|---|---|---|")
+        for e in self.equations:
+            for c in e.checks:
+                for i, row in enumerate(c.equation[:4]):
+                    label = c.what + (sample_mark(i + 1) if self.network.samples > 1 else "")
+                    if e.name in ("BP3", "BP4"):  # summed over the samples; BP4 a matrix, row by row
+                        label = f"{c.what}, j = {i + 1}" if e.name == "BP4" else c.what
+                    shown = f"{c.difference:.1e}" if i == 0 else ""
+                    numbers.append(f"| {e.name if i == 0 else ''} | {label} | {_fmt(row)} | {shown} |")
+        return "\n".join([head, "|---|---|---|---|", *body, *numbers])
 
 
 def _tex_number(x: float) -> str:
+    r"""``1.3 \times 10^{-18}``; an exact 0 as ``0``.
+
+    >>> _tex_number(1.3e-18), _tex_number(0.0)
+    ('1.3 \\times 10^{-18}', '0')
+    """
+    if x == 0:
+        return "0"
     mantissa, _, exponent = f"{x:.1e}".partition("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 

@@ -25,6 +25,7 @@ from nn.module import Module
 from tinygrad_like import Value
 from tinygrad_like.graph import cycle_collector_paused
 from tinygrad_like.ops import activations
+from tinygrad_like.value import weighted_sum_of_values
 
 if TYPE_CHECKING:
     from tinygrad_like.draw import NeuronView
@@ -132,7 +133,7 @@ class Neuron(Module):
 
     def _fire(self, xs: list[Value]) -> Value:
         """The call on inputs that are Values already (a layer passes its own)."""
-        z = Value.weighted_sum(self.w, xs, self.b)
+        z = weighted_sum_of_values(self.w, xs, self.b)
         z.label = self.z_label
         self.z = self.a = z
         if self.activation == "linear":

@@ -77,9 +77,14 @@ def theirs(op, xs):
     }[op](a)
 
 
-def run_both(leaves, program, limit=1e6, kept=None, oracle=True):
-    """Interpret ``program`` with Values and with tensors; instructions that are undefined or
-    overflow at these numbers are skipped in both. Returns (our nodes, torch nodes, leaf pairs).
+def run_both(leaves, program, kept=None, oracle=True, below=None):
+    """Interpret ``program`` with Values and with tensors; instructions that are undefined at these
+    numbers are skipped in both (large, infinite and nan values are kept). Returns (our nodes,
+    torch nodes, leaf pairs).
+
+    ``below``, a number: skip also instructions whose value or local derivatives are not finite
+    or not below it in size, for a test whose oracle needs moderate numbers (finite differences,
+    or sums of products compared with products of sums, which infinities tell apart).
     ``oracle=False`` builds only the Values (no PyTorch needed; the torch sides are None).
 
     ``kept``, a list, receives the instructions used, with operands resolved to node positions,
@@ -103,9 +108,9 @@ def run_both(leaves, program, limit=1e6, kept=None, oracle=True):
             out = ours(op, our_args)
         except DomainError:
             continue
-        if not math.isfinite(out.data) or abs(out.data) > limit:
-            continue
-        if not all(math.isfinite(g) and abs(g) < limit for g in out.local_grads):
+        if below is not None and not all(
+            math.isfinite(x) and abs(x) < below for x in (out.data, *out.local_grads)
+        ):
             continue
         if oracle and op in BINARY and not isinstance(torch_args[0], torch.Tensor):
             torch_args[0] = torch.tensor(torch_args[0], dtype=torch.float64)

@@ -48,6 +48,8 @@ def test_a_compiled_fit_leaves_the_values_where_the_value_graph_leaves_them(make
         assert rel(p.data, q.data) < 1e-10
         assert abs(p.grad - q.grad) <= 1e-10 * max(abs(p.grad), 1e-3)  # the last step's gradient
     assert max(rel(a, b) for a, b in zip(h_graph.loss, h_arrays.loss)) < 1e-10
+    for h in (h_graph, h_arrays):  # each epoch's time, on the clock and in CPU time
+        assert len(h.seconds) == len(h.cpu_seconds) == 4 and min(h.seconds + h.cpu_seconds) >= 0
 
 
 def test_a_metric_function_reads_values_brought_up_to_date_before_each_call():

@@ -104,7 +104,7 @@ def test_mean_losses_and_many_outputs_match_the_value_graph():
 )
 def test_random_expressions_compile_to_backwards_gradients(leaves, program, batch):
     kept = []
-    nodes, _, pairs = run_both(leaves, program, limit=1e3, kept=kept, oracle=False)
+    nodes, _, pairs = run_both(leaves, program, kept=kept, oracle=False)
     assume(nodes[-1].children)
     params = [v for v, _ in pairs[1:]]  # leaf 0 is the input, the others are parameters
 
@@ -117,25 +117,33 @@ def test_random_expressions_compile_to_backwards_gradients(leaves, program, batc
     for p in params:
         p.grad = 0.0
     root.backward()
-    assert one.loss == root.data or rel(one.loss, root.data) < 1e-12
+    # on floats: the engine's own numbers, whatever their size (inf and nan included)
+    assert one.loss == root.data or (math.isnan(one.loss) and math.isnan(root.data))
     for g, p in zip(one.grads, params):
-        assert g == p.grad or rel(g, p.grad) < 1e-12 or (math.isnan(g) and math.isnan(p.grad))
+        assert g == p.grad or (math.isnan(g) and math.isnan(p.grad))
 
     # on a batch: the same as summing backward() over the samples
     try:
-        expected = [0.0] * len(params)
+        per_sample = []
         for x in batch:
             r = replay([Value(x), *params], kept)
             for p in params:
                 p.grad = 0.0
             r.backward()
-            expected = [e + p.grad for e, p in zip(expected, params)]
+            per_sample.append([p.grad for p in params])
         result = compiled(x=np.array(batch))
     except (DomainError, BranchError):
         assume(False)
-    for g, e in zip(result.grads, expected):
-        if math.isfinite(e) and abs(e) < 1e6:
-            assert abs(g - e) <= 1e-12 * max(abs(g), abs(e)) + 1e-12
+    for g, terms in zip(result.grads, zip(*per_sample)):
+        e, scale = sum(terms), sum(map(abs, terms))  # numpy may add the samples in another order
+        if math.isnan(e) or math.isnan(scale):
+            assert math.isnan(g)
+        elif any(math.isinf(t) for t in terms):  # an infinite term decides the sum in any order
+            assert g == e
+        elif math.isinf(scale):  # finite terms so large that whether their sum overflows is the order's
+            assert not math.isnan(g)
+        else:
+            assert abs(g - e) <= max(1e-12 * scale, 4 * math.ulp(abs(e)))
 
 
 def test_a_branch_on_a_value_is_detected_and_retraced_or_refused():

@@ -130,3 +130,18 @@ def test_the_latex_compiles():
     compile_latex(eq.latex(), math=False)
     cells = [cell.strip() for cell in eq._repr_markdown_().split("|")]
     compile_latex(*(cell.strip("$") for cell in cells if cell.startswith("$")))
+
+
+def test_jupyter_and_text_show_the_numbers_and_name_each_row_of_a_weight_matrix_once():
+    """Jupyter shows what the text shows (each equation's numbers), and the rows j of ∂C/∂w^l are
+    told apart (not two rows both called ∂C/∂w³); numbers checked against numpy."""
+    model = MLP(2, [3, 2], seed=1)
+    X, Y = [[0.5, -1.0], [1.0, 2.0]], [[1.0, 0.0], [0.0, 1.0]]
+    eq = backprop_equations(quadratic_cost([model(x) for x in X], Y), model)
+    _deltas, gw, _gb = numpy_backprop(model, X, Y, "mean", "sigmoid")
+    text, markdown = str(eq), eq._repr_markdown_()
+    assert "∂C/∂w³     j = 1: [" in text and "           j = 2: [" in text
+    row2 = "[" + ", ".join(f"{x:+.6g}" for x in gw[1][1]) + "]"  # ∂C/∂w³ row j = 2, by numpy
+    assert f"| ∂C/∂w³, j = 2 | {row2} |" in markdown and f"j = 2: {row2}" in text
+    assert "| δ³⁽²⁾ |" in markdown
+    assert r"0.0 \times 10^{0}" not in eq.latex()  # an exact agreement reads 0

@@ -161,7 +161,7 @@ leaves_strategy = st.lists(
 @given(leaves=leaves_strategy, program=st.lists(instructions, min_size=1, max_size=12))
 def test_random_derivations_equal_backward_and_finite_differences(leaves, program):
     kept = []
-    our_nodes, _, leaf_pairs = run_both(leaves, program, limit=1e3, kept=kept, oracle=False)
+    our_nodes, _, leaf_pairs = run_both(leaves, program, kept=kept, oracle=False, below=1e3)
     root = our_nodes[-1]
     if not root.children:
         return

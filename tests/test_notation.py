@@ -115,12 +115,26 @@ def test_command_line_prints_latex_in_either_notation():
     s = sigmoid(2 * -3 + 1)
     assert float(derivation.rsplit("= ", 1)[1]) == pytest.approx(s * (1 - s) * 2, rel=1e-5)
     nielsen = subprocess.run([command(), *args, "--notation", "nielsen"], capture_output=True, text=True)
-    assert r"\sigma'(x \cdot w + b)" in nielsen.stdout
+    assert r"\sigma'(x \cdot w + b)" in nielsen.stdout and "g(" not in nielsen.stdout
     table = run.stdout.split("\n\n")[0]
     compile_latex(table, math=False)
     compile_latex(derivation)
     bad = subprocess.run([command(), *args, "--notation", "greek"], capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_in_the_blogs_notation_a_node_is_g_in_every_column_not_sigma_beside_g():
+    """One name per quantity: the node g(w·x + b) is not σ(w·x + b) in the node column and g in its rule."""
+    expression = ["explain", "0.5*(sigmoid(w*x + b) - t)**2", "--at", "x=1,w=0.5,b=0.1,t=1", "--wrt", "w"]
+    blog = [command(), *expression, "--notation", "blog"]
+    text = subprocess.run(blog, capture_output=True, text=True).stdout
+    latex = subprocess.run([*blog, "--latex"], capture_output=True, text=True)
+    assert latex.returncode == 0, latex.stderr
+    assert "σ" not in text and r"\sigma" not in latex.stdout
+    lines = [line for line in text.splitlines() if line[:1].isdigit()]
+    rows = [[c.strip() for c in line.split("  ") if c.strip()] for line in lines]
+    assert ["g(w·x + b) − t", "g(w·x + b)", "1"] in [row[1:4] for row in rows]
+    assert "∂out/∂w = (g(w·x + b) − t)·g′(w·x + b)·x" in text
 
 
 def test_drawings_and_the_page_speak_the_notation(tmp_path):

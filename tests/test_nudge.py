@@ -37,7 +37,19 @@ def test_nudging_z_changes_the_cost_by_delta_dz_and_restores_the_graph():
     assert n.delta == pytest.approx(z.grad, rel=1e-12)  # δ^2_1 = ∂C/∂z^2_1
     assert errors == sorted(errors, reverse=True) and errors[-1] < 1e-4 * abs(z.grad) + 1e-12
     text = str(n)
-    assert "ΔC =" in text and "δ·Δz =" in text and "z²₁" in text  # named as derive names it
+    # named as derive and delta_table name them: Nielsen's δ²₁ for ∂C/∂z²₁
+    assert "ΔC =" in text and "δ²₁·Δz²₁ =" in text and "nudge z²₁" in text
+
+
+def test_nudge_in_the_blogs_notation_does_not_call_dE_dr_delta():
+    """The blog's δ is y − t and δ_j is ∂E/∂g(r_j): ∂E/∂r_3 is printed as such, the cost as E."""
+    from nn import examples, sum_squared_error
+
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.5])], [1.0])
+    r3 = net.layers[1].neurons[0].z
+    text = str(nudge(E, r3, 0.01))
+    assert "ΔE =" in text and "∂E/∂r_3·Δr_3 =" in text and "δ" not in text
 
 
 def test_nudge_refuses_a_node_outside_the_graph_and_a_bad_dz():

@@ -146,6 +146,27 @@ def test_the_view_follows_every_step_of_the_demo_page_at_1280x720(tmp_path, brow
     assert severe(browser) == []
 
 
+def test_the_demos_own_pages_keep_the_first_40_steps_readable(tmp_path, browser, capsys):
+    """What `tinygrad-like demo` writes: backprop.html and neurons.html, each ≤ 300 KB, read at 1280×720."""
+    from selenium.webdriver.common.by import By
+
+    from nn.demo import run_demo
+
+    assert run_demo(tmp_path, progress=False) == 0
+    capsys.readouterr()
+    pages = sorted(tmp_path.glob("*.html"))
+    assert [p.name for p in pages] == ["backprop.html", "neurons.html"]
+    for page in pages:
+        assert page.stat().st_size <= 300_000
+        browser.get(page.as_uri())
+        total = int(browser.find_element(By.ID, "counter").text.split("/")[1])
+        for k in range(min(40, total)):
+            assert_step_readable(browser, k + 1)  # .active and .target in view, text ≥ 11 px
+            if k + 1 < total:
+                browser.find_element(By.ID, "next").click()
+        assert severe(browser) == [], page.name
+
+
 def test_the_moons_page_of_about_2000_steps_is_written_and_opens_without_errors(tmp_path, browser):
     """micrograd's moons network, one sample, hinge loss plus its L2 term 1e-4·Σp² (summed as micrograd)."""
     from selenium.webdriver.common.by import By

@@ -427,3 +427,55 @@ def test_the_widget_sets_every_text_as_text():
     widget.type("<b>bold</b>")
     assert evil not in widget.log.value and "&lt;img src=x onerror=alert(1)&gt;" in widget.log.value
     assert "<b>bold</b>" not in widget.log.value and "refused" in widget.lines[-1][0]
+
+
+# ---- what the hints and headers say where the graph's names could be misread ------------------
+
+
+def test_the_rule_is_not_written_in_letters_the_question_uses_for_other_nodes():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = w * x  # ∂y/∂w = x = 2: a rule "∂(x·y)/∂x = y" would point at the graph's y = −6
+    y.label = "y"
+    _, told = run(y, ["5", "q"])
+    assert "hint 1/3: the rule: ∂(u·v)/∂u = v" in told[2]  # the product rule, by hand, in u and v
+    _, told = run(neuron(), ["0.5", "q"])  # y = tanh(m): the question shows y and m, no x
+    assert "hint 1/3: the rule: ∂tanh(x)/∂x = 1 − tanh²(x)" in told[2]
+
+
+def test_a_node_used_twice_by_one_op_says_which_edge_each_step_is_and_names_taking_both_at_once():
+    x = Value(3.0, label="x")
+    y = x * x  # two edges y → x, each with local derivative x = 3 (the other operand); 2x = 6 is both
+    y.label = "y"
+    headers = [q.header for q in Practice(y).questions if q.header]
+    assert headers[0].endswith("passes its gradient to x (the first of its 2 edges to x: one step each)")
+    assert headers[1].endswith("passes its gradient to x (the second of its 2 edges to x: one step each)")
+    summary, told = run(y, ["2*x", "3", "3", "3", "3", "6"])
+    assert "✗ wrong: 6 is not ∂y/∂x (both edges at once: a step is one edge)" in told[2]
+    assert verdicts(told) == ["✗ wrong"] + ["✓ right"] * 5 and summary.steps_done == 2
+    assert summary.mistakes == {"both edges at once: a step is one edge": 1}
+
+
+def test_the_answer_does_not_repeat_a_rule_that_is_already_the_number():
+    a = Value(0.5, label="a")
+    z = -a  # ∂z/∂a = −1: the answer is said once, not "−1 = -1"
+    z.label = "z"
+    _, told = run(z, ["skip", "q"])
+    assert "skipped: ∂z/∂a = -1" in told
+
+
+def test_a_number_typed_beyond_floats_is_judged_and_the_session_goes_on():
+    # 1e400 is inf and 1e-400 is 0 as floats: both wrong for ∂y/∂m = 1 − tanh²(−5) ≈ 1.8e-4
+    answers = ["1e400", "1e-400", "1e99999999999", "-1e400"] + all_right()
+    summary, told = run(neuron(), answers)
+    assert verdicts(told) == ["✗ wrong"] * 4 + ["✓ right"] * 10
+    assert "✗ wrong: inf is not ∂y/∂m" in told[2] and "✗ wrong: 0 is not ∂y/∂m" in told[3]
+    assert summary.steps_done == 5
+
+
+def test_a_decimal_comma_is_refused_with_the_point_to_type_and_a_dot_operator_multiplies():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = x * w  # ∂y/∂x = w = −3
+    y.label = "y"
+    summary, told = run(y, ["-3,0", "w⋅1", "q"])  # ⋅ (U+22C5), as some keyboards type the rules' ·
+    assert told[2] == "refused: write a decimal with a point: -3.0, not -3,0. Try again, or type skip."
+    assert told[3] == "✓ right: ∂y/∂x = -3" and summary.right_first_time == 1

@@ -70,6 +70,7 @@ def test_a_wrong_answer_is_marked_a_right_one_reveals_the_frame_and_the_score_co
         ("__import__('os')", "unknown function \"__import__\""),
         ("m.__class__", "not allowed: attribute access"),
         ("q + 1", "\"q\" is not a name in this graph"),
+        ("0,5", "write a decimal with a point: 0.5, not 0,5"),
     ]:
         type_answer(browser, attempt)  # refused, with a message, and the session goes on
         assert message in texts(browser, ".verdict.refused")[-1]
@@ -97,12 +98,30 @@ def test_a_wrong_answer_is_marked_a_right_one_reveals_the_frame_and_the_score_co
 
 
 def test_the_keys_typed_into_an_answer_do_not_move_the_view(tmp_path, browser):  # noqa: F811
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def view():
+        return browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
+
+    def settled(_):  # the score is written into the header, and the view fitted to the stage it leaves
+        first = view()
+        time.sleep(0.3)
+        return browser.find_element(By.ID, "score").text and view() == first
+
     page = explain(neuron()).to_html(tmp_path / "practice.html", practice=True)
     browser.get(page.as_uri())
-    before = browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
-    type_answer(browser, "w")  # 'w' pans the page elsewhere; here it is the name w (wrong: 1 − tanh²)
-    after = browser.execute_script("return document.querySelector('#stage svg').getAttribute('viewBox')")
-    assert before == after and texts(browser, ".verdict.wrong") == ["✗ wrong: -3 is not ∂y/∂m"]
+    WebDriverWait(browser, 10).until(settled)
+    before = view()
+    field = browser.find_element(By.CSS_SELECTOR, ".question.open input.answer")
+    field.send_keys("w")  # 'w' pans the page elsewhere; here it is the name w
+    time.sleep(0.3)
+    assert view() == before and field.get_attribute("value") == "w"
+    field.send_keys(Keys.ENTER)  # checked: ∂y/∂m is 1 − tanh²(m), not w = −3
+    assert texts(browser, ".verdict.wrong") == ["✗ wrong: -3 is not ∂y/∂m"]
 
 
 def test_nothing_a_label_says_executes(tmp_path, browser):  # noqa: F811

@@ -36,6 +36,7 @@ is ever executed.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ class _Decision(Exception):
         super().__init__(index)
 
 
+@functools.cache
 def _numpy() -> Any:
     """numpy, imported on first use (a program on floats needs only the standard library)."""
     import numpy
@@ -380,8 +382,9 @@ class Program:
         >>> program.batch(np.array([[1.0, 2.0, 3.0]]), np.array([0.5]), seed=1 / 3).grads  # mean
         array([4.66666667])
         """
-        if type(rows) is not _numpy().ndarray:
-            rows = _numpy().asarray(rows, dtype=float)
+        np = _numpy()
+        if type(rows) is not np.ndarray:
+            rows = np.asarray(rows, dtype=float)
         n = rows.shape[1]
         if len(rows) != len(self.inputs) or len(params) != len(self.params):
             raise ValueError(
@@ -389,9 +392,15 @@ class Program:
                 f"parameters, got {len(rows)} and {len(params)}"
             )
         # outputs: a tuple of rows, or the matrix of a layer's outputs (a row each), as computed
+        if len(self._variants) == 1 and not self._variants[0].decisions:  # one path, no checks: call it
+            functions = self._variants[0].functions("batch")
+            with np.errstate(all="ignore"):  # inf and nan as the engine makes them
+                if backward:
+                    return Result(*functions["forward_backward"](rows, params, n, seed))
+                loss, outputs = functions["forward"](rows, params)
+                return Result(loss, [], outputs)
         if backward:
-            loss, grads, outputs = self._execute("forward_backward", "batch", rows, params, n, seed)
-            return Result(loss, grads, outputs)
+            return Result(*self._execute("forward_backward", "batch", rows, params, n, seed))
         loss, outputs = self._execute("forward", "batch", rows, params, n)
         return Result(loss, [], outputs)
 

@@ -330,7 +330,9 @@ def _layer_backward(
     if g.bias:
         lines.append(f"    d_B{tag} = total_rows(d_Z{tag})")
     if any(x in plan.needed for x in g.inputs):
-        lines.append(f"    d_X{tag} = W{tag}.T @ d_Z{tag}")
+        # one neuron: (w)ᵀ δ is an outer product, each entry one multiplication (the same numbers as @)
+        product = "*" if len(g.members) == 1 else "@"
+        lines.append(f"    d_X{tag} = W{tag}.T {product} d_Z{tag}")
         if g.source is not None:
             into.setdefault(f"A{g.source.tag}", []).append(f"d_X{tag}")
         else:

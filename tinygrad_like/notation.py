@@ -224,7 +224,7 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
             names[v] = number(v.data, "g")  # constants are shown as their values, repeats and all
             continue
         else:
-            name = ops.lookup(v.op).write([names[c] for c in v.children])
+            name = speak(ops.lookup(v.op).write([names[c] for c in v.children]), spoken)
             # a formula only of named things, short and not taken; else a place name (v7)
             if len(name) > MAX_FORMULA or name in taken or any(c in generated for c in v.children):
                 name = f"v{i}"
@@ -235,8 +235,14 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
 
 
 def speak(text: str, notation: str) -> str:
-    """A rule's text in a notation: the blog calls every activation g (σ(r)·(1 − σ(r)) → g(r)·(1 − g(r)))."""
-    return text.replace("σ", "g") if notation == "blog" else text
+    """A rule's or a node's text in a notation: the blog calls the sigmoid g.
+
+    Only σ applied, σ(…) and σ′(…), becomes g; a σ inside a name (a label ``σ_1``) stays.
+
+    >>> speak("σ(r)·(1 − σ(r)) + σ_1", "blog"), speak("σ(r)", "nielsen")
+    ('g(r)·(1 − g(r)) + σ_1', 'σ(r)')
+    """
+    return re.sub(r"σ(?=′?\()", "g", text) if notation == "blog" else text
 
 
 def is_constant(v: Value) -> bool:

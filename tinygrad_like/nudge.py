@@ -17,6 +17,12 @@ graph back as it was. ``.dC`` is the actual change, ``.predicted`` is δ·dz wit
 >>> n = nudge(C, z, 1e-6)
 >>> abs(n.dC / n.predicted - 1) < 1e-5, z.data, C.data == (z.sigmoid().data - 1.0) ** 2
 (True, 1.0, True)
+
+It prints both, naming the derivative as the notation does: Nielsen's δ^l_j for a
+neuron's z^l_j, else ∂C/∂node (in the blog's notation ∂E/∂r_3, since its δ is y − t):
+
+>>> print(nudge(C, z, 0.5))  # 2(σ(1) − 1)·σ′(1) = −0.105754; (σ(1.5) − 1)² − (σ(1) − 1)² = −0.03905
+nudge z by Δz = 0.5: ΔC = -0.0390504 (re-evaluated), ∂C/∂z·Δz = -0.105754 × 0.5 = -0.0528771 (first order)
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.notation import node_names
+from tinygrad_like.layered import network_or_none
+from tinygrad_like.notation import indexed, named, operand, with_sample
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -38,11 +45,15 @@ class Nudge:
     delta: float
     dC: float
     predicted: float
+    cost: str = "C"  # the cost's name (E in the blog's notation)
+    slope: str = ""  # the derivative's name: δ²₁ for Nielsen's z²₁, else ∂C/∂node
 
     def __str__(self) -> str:
+        node, cost = operand(self.node), operand(self.cost)
+        slope = self.slope or f"∂{cost}/∂{node}"
         return (
-            f"nudge {self.node} by Δz = {self.dz:.3g}: ΔC = {self.dC:.6g} (re-evaluated), "
-            f"δ·Δz = {self.delta:.6g} × {self.dz:.3g} = {self.predicted:.6g} (first order)"
+            f"nudge {self.node} by Δ{node} = {self.dz:.3g}: Δ{cost} = {self.dC:.6g} (re-evaluated), "
+            f"{slope}·Δ{node} = {self.delta:.6g} × {self.dz:.3g} = {self.predicted:.6g} (first order)"
         )
 
 
@@ -85,5 +96,22 @@ def nudge(cost: Value, node: Value, dz: float) -> Nudge:
         for v, (data, local_grads) in saved.items():
             v.data, v.local_grads = data, local_grads
     d = delta.get(node, 0.0)
-    name = node_names(order)[node]  # as derive and explain call it: z³₁ in Nielsen's notation
-    return Nudge(name, dz, d, after - before, d * dz)
+    names, spoken = named(order)  # as derive and explain call them: z³₁ in Nielsen's notation
+    cost_name = names[cost] if cost.label or spoken else "C"
+    return Nudge(names[node], dz, d, after - before, d * dz, cost_name, _slope(order, node, spoken))
+
+
+def _slope(order: list[Value], node: Value, spoken: str) -> str:
+    """Nielsen's δ^l_j where the node is a neuron's z^l_j in his notation; else "" (written ∂C/∂node).
+
+    The blog's δ is y − t and its δ_j is ∂E/∂g(r_j), neither of them ∂E/∂r_j: no δ there.
+    """
+    if spoken != "nielsen":
+        return ""
+    network = network_or_none(order)
+    role = network.role.get(node) if network is not None else None
+    if network is None or role is None or role[0] != "z":
+        return ""
+    _kind, l, j, _k = role
+    name = indexed("δ", str(l), str(j))
+    return with_sample(name, network.sample_of[node]) if network.samples > 1 else name

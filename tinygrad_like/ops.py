@@ -203,7 +203,10 @@ def _check_power(op: str, x: float, n: float) -> None:
 
 
 def _power_undefined(a, b):
-    return ((a == 0) & (b < 0)) | ((a < 0) & (np.floor(b) != b))
+    """Where ``_check_power`` raises: 0 to a negative power, a negative base to a power that is
+    not a whole number (nor ±inf, nor nan)."""
+    whole = (np.floor(b) == b) & np.isfinite(b)
+    return ((a == 0) & (b < 0)) | ((a < 0) & ~whole)
 
 
 # ---- forward functions: result and local derivatives together, on floats and on arrays -------

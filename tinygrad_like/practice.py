@@ -33,7 +33,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tinygrad_like.explain import Explanation, Step, explain
@@ -47,7 +47,8 @@ RELATIVE = 1e-6
 LOCAL, CONTRIBUTION, ACCUMULATED = "local", "contribution", "accumulated"
 SKIP, HINT, QUIT = ("skip", "s"), ("hint", "?"), ("q", "quit", "exit")
 _NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|(\.\d+))(?:[eE]([+-]?\d+))?")
-_TYPED = {"−": "-", "·": "*", "×": "*", "^": "**", "²": "**2"}
+_TYPED = {"−": "-", "·": "*", "⋅": "*", "×": "*", "^": "**", "²": "**2"}
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")  # 0,5: a decimal written with a comma
 _SQUARED_CALL = re.compile(r"([A-Za-z_]\w*)²\(([^()]*)\)")  # tanh²(m): the square of tanh(m)
 
 
@@ -80,6 +81,8 @@ def typed_tolerance(text: str) -> float:
 
     >>> typed_tolerance("0.42"), typed_tolerance(".42"), typed_tolerance("-3"), typed_tolerance("5.4e-4")
     (0.005, 0.005, 0.0, 5e-06)
+    >>> typed_tolerance("1e400"), typed_tolerance("1e-400")
+    (inf, 0.0)
     """
     match = _NUMBER.fullmatch(text.strip())
     if match is None:
@@ -87,8 +90,13 @@ def typed_tolerance(text: str) -> float:
     fraction, exponent = match.group(1) or match.group(2), match.group(3)
     if fraction is None and exponent is None:
         return 0.0
+    if exponent and len(exponent.lstrip("+-")) > 6:  # far beyond floats: the number is 0 or inf
+        exponent = exponent[0] + "999999" if exponent[0] == "-" else "999999"
     decimals = (len(fraction) - 1 if fraction else 0) - (int(exponent) if exponent else 0)
-    return 0.5 * 10.0 ** (-decimals)
+    try:
+        return 0.5 * 10.0 ** (-decimals)
+    except OverflowError:  # an exponent past 1e308: the number typed is 0 or inf, which matches() judges
+        return math.inf
 
 
 def matches(value: float, target: float, tolerance: float = 0.0) -> bool:
@@ -188,23 +196,45 @@ class Summary:
         return "\n".join(lines)
 
 
-def _generic_names(op_name: str, count: int) -> list[str]:
-    """Operand names for a rule as the table states it: x, y; or w1, x1, …, b for a weighted sum."""
-    return lookup(op_name).operand_names(count)
+# other letters for a rule whose own (x, y; w1, x1, …, b) are names in the learner's graph too
+_LETTERS: tuple[dict[str, str], ...] = (
+    {},
+    {"x": "u", "y": "v", "w": "v", "b": "c"},
+    {"x": "p", "y": "q", "w": "q", "b": "d"},
+)
 
 
-def rule_text(step: Step, index: int) -> str:
-    """The op's rule from the table, with the table's own operand names: ∂tanh(x)/∂x = 1 − tanh²(x).
+def rule_names(op_name: str, count: int, taken: Collection[str] = ()) -> list[str]:
+    """Operand names for a rule as the table states it (x, y; w1, x1, …, b), in other letters when
+    one of them is a name the learner sees in the question (``taken``).
 
-    ``index`` is which operand of the step's node the child is.
+    >>> rule_names("*", 2), rule_names("*", 2, {"y", "w", "x"}), rule_names("tanh", 1, {"x"})
+    (['x', 'y'], ['u', 'v'], ['u'])
+    """
+    names = lookup(op_name).operand_names(count)
+    for letters in _LETTERS:
+        renamed = [letters.get(n[0], n[0]) + n[1:] for n in names]
+        if not set(renamed) & set(taken):
+            return renamed
+    return names
+
+
+def rule_text(step: Step, index: int, taken: Collection[str] = ()) -> str:
+    """The op's rule from the table, in the table's own operand names: ∂tanh(x)/∂x = 1 − tanh²(x).
+
+    ``index`` is which operand of the step's node the child is; ``taken``: the names the question
+    shows, which the rule's operand names avoid (the rule's x is not the graph's x).
 
     >>> from tinygrad_like import Value
     >>> a, b = Value(2.0, label="a"), Value(5.0, label="b")
     >>> rule_text(explain(a * b)[1], 1)
     'the rule: ∂(x·y)/∂y = x'
+    >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    >>> rule_text(explain(w * x)[1], 1, taken={"w", "x"})
+    'the rule: ∂(u·v)/∂v = u'
     """
     op = lookup(step.node.op)
-    generic = _generic_names(op.name, len(step.node.children))
+    generic = rule_names(op.name, len(step.node.children), taken)
     return f"the rule: ∂{operand(op.write(generic))}/∂{generic[index]} = {op.rule(index, generic)}"
 
 
@@ -306,14 +336,14 @@ class Practice:
         for number, (s, index) in enumerate(steps, 1):
             previous = so_far.get(s.child)
             so_far[s.child] = (previous or 0.0) + s.contribution
-            head = self._head(number, len(steps), s)
+            head = self._head(number, len(steps), s, index)
             questions.append(self._local(number, s, index, head))
             questions.append(self._contribution(number, s))
             if previous is not None:
                 questions.append(self._accumulated(number, s, previous, edges_into[s.child]))
         return questions
 
-    def _head(self, number: int, total: int, s: Step) -> str:
+    def _head(self, number: int, total: int, s: Step, index: int) -> str:
         op = lookup(s.node.op)
         formula = op.write([self.names[c] for c in s.node.children])
         values = ", ".join(
@@ -321,9 +351,15 @@ class Practice:
         )
         written = f"{s.node_name} = {formula}" if formula != s.node_name else formula
         upstream = f"{operand(s.node_name)}.grad = {num(s.upstream)}"
+        uses = sum(c is s.child for c in s.node.children)
+        which = ""
+        if uses > 1:  # x·x: one step per operand, the same child twice; say which edge this is
+            nth = sum(c is s.child for c in s.node.children[:index]) + 1
+            ordinal = {1: "first", 2: "second", 3: "third"}.get(nth, f"{nth}th")
+            which = f" (the {ordinal} of its {uses} edges to {s.child_name}: one step each)"
         return (
             f"step {number} of {total}: {written} = {num(s.node.data)} (with {values}; {upstream}) "
-            f"passes its gradient to {s.child_name}"
+            f"passes its gradient to {s.child_name}{which}"
         )
 
     def _operand_values(self, s: Step) -> str:
@@ -332,6 +368,11 @@ class Practice:
         if s.node_name not in [self.names[c] for c in shown]:
             parts.append(f"{s.node_name} = {num(s.node.data)}")
         return ", ".join(parts)
+
+    def _shown_with(self, s: Step) -> set[str]:
+        """The names a step's question shows: its node's and the node's operands' (as shown and as typed)."""
+        nodes = [s.node, *s.node.children]
+        return {self.names[v] for v in nodes} | {self.spelled(v) for v in nodes}
 
     def _local(self, number: int, s: Step, index: int, head: str) -> Question:
         d = f"∂{operand(s.node_name)}/∂{operand(s.child_name)}"
@@ -353,10 +394,10 @@ class Practice:
             f"  local derivative {d} = ? ({how}) ",
             s.local,
             (
-                rule_text(s, index),
+                rule_text(s, index, self._shown_with(s)),
                 f"put in the numbers: {d} = {s.rule} with {self._operand_values(s)}",
                 f"the answer: {d} = {s.rule} = {num(s.local)}"
-                if s.rule != num(s.local)
+                if s.rule.replace("−", "-") != num(s.local)
                 else f"the answer: {d} = {num(s.local)}",
             ),
             header=head,
@@ -415,6 +456,8 @@ class Practice:
         text = as_typed(self.shown_names.sub(lambda m: self.as_shown[m.group(0)], text))
         if _NUMBER.fullmatch(text):
             return float(text), typed_tolerance(text)
+        if _DECIMAL_COMMA.fullmatch(text):
+            raise ExpressionError(f"write a decimal with a point: {text.replace(',', '.')}, not {text}")
         unknown = [name for name in variables(text) if name not in self.spellings]
         if unknown:
             known = ", ".join(self.variables) or "none (answer with a number)"
@@ -478,6 +521,9 @@ class Practice:
         if q.kind == LOCAL:
             others = [loc for c, loc in zip(s.node.children, s.node.local_grads) if c is not s.child]
             found += [(loc, "derivative with respect to the other operand") for loc in others]
+            mine = [loc for c, loc in zip(s.node.children, s.node.local_grads) if c is s.child]
+            if len(mine) > 1:  # x·x: ∂/∂x is 2x through both edges; this step is one of them
+                found.append((sum(mine), "both edges at once: a step is one edge"))
             found.append((s.node.data, "the node's value, not its derivative"))
         return [(target, name) for target, name in found if not matches(q.expected, target)]
 
@@ -509,14 +555,26 @@ class Practice:
         )
 
 
-def scripted(answers: list[str]) -> Callable[[str], str | None]:
+def scripted(answers: list[str], echo: bool = False) -> Callable[[str], str | None]:
     """An ``ask`` that gives these answers in turn, then ends the session (for tests and lessons).
+
+    ``echo=True`` prints each question with the answer given, as a terminal shows them, so that a
+    lesson's output reads as the session a learner had.
 
     >>> ask = scripted(["0.5"]); ask("∂y/∂x = ? "), ask("next? ")
     ('0.5', None)
+    >>> answer = scripted(["0.5"], echo=True)("  ∂y/∂x = ? ")
+      ∂y/∂x = ? 0.5
     """
     remaining = iter(answers)
-    return lambda prompt: next(remaining, None)
+
+    def ask(prompt: str) -> str | None:
+        answer = next(remaining, None)
+        if echo and answer is not None:
+            print(prompt + answer)
+        return answer
+
+    return ask
 
 
 def _input(prompt: str) -> str | None:
@@ -560,7 +618,8 @@ def practice(
     session = Practice(root, only)
     done_for_you = "steps into constants" if only is None else "the other steps"
     tell(
-        f"Backpropagation from {session.names[root]}, by you: {len(session.explanation)} steps, "
+        f"Backpropagation from {session.names[root]}, by you: {len(session.explanation)} "
+        f"step{'s' * (len(session.explanation) != 1)}, "
         f"{session.summary().steps} to do ({done_for_you} are done for you). Type a number or an "
         "expression; hint, skip, or q to stop."
     )

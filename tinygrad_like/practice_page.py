@@ -104,7 +104,7 @@ SCRIPT = r"""
   const GRAMMAR = 'use numbers, names, + - * / **, parentheses and ' +
     P.functions.map(f => f + '()').join(', ');
   const IMPL = /*IMPL*/{};  // each function as its table entry writes it in JavaScript (ops.Op.js)
-  const TYPED = [['−', '-'], ['·', '*'], ['×', '*'], ['^', '**'], ['²', '**2']];
+  const TYPED = [['−', '-'], ['·', '*'], ['⋅', '*'], ['×', '*'], ['^', '**'], ['²', '**2']];
   // a name typed as it is shown (z²₁, g(r_1), w_3,5) is read as its spelling (z2_1, g_r_1, w_3_5)
   const quote = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const SHOWN = Object.keys(P.shown).sort((a, b) => b.length - a.length)
@@ -222,6 +222,9 @@ SCRIPT = r"""
   function read(text) {                     // [value, tolerance typed]
     const t = normalize(text);
     if (NUMBER.test(t)) return [parseFloat(t), typedTolerance(t)];
+    if (/^[+-]?\d+,\d+$/.test(t)) {       // 0,5: a decimal written with a comma
+      throw new Refused('write a decimal with a point: ' + t.replace(',', '.') + ', not ' + t);
+    }
     return [evaluate(t), 0];
   }
 

@@ -339,17 +339,20 @@ class Value:
         >>> z.data, z.local_grads
         (7.0, (3.0, 2.0, 1.0))
         """
-        weights, inputs = list(weights), list(inputs)
-        if len(weights) != len(inputs):
-            raise ValueError(
-                f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; they must match"
-            )
-        operands: list = [None] * (2 * len(weights)) + ([] if bias is None else [bias])
-        operands[0 : 2 * len(weights) : 2] = weights  # w₁, x₁, w₂, x₂, …, b
-        operands[1 : 2 * len(weights) : 2] = inputs
+        if type(weights) is not list:  # lists are read as they are: a layer's call, the hot path
+            weights = list(weights)
+        if type(inputs) is not list:
+            inputs = list(inputs)
+        n = len(weights)
+        if n != len(inputs):
+            raise ValueError(f"weighted_sum: {n} weights but {len(inputs)} inputs; they must match")
+        operands: list = [bias] * (2 * n + 1) if bias is not None else [None] * (2 * n)
+        operands[0 : 2 * n : 2] = weights  # w₁, x₁, w₂, x₂, …, b
+        operands[1 : 2 * n : 2] = inputs
         if all(map(isinstance, operands, repeat(Value))):
             return _node_of(_WSUM, tuple(operands))
         return apply(_WSUM, *operands)
+
 
 
 _COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__, "!=": float.__ne__}
@@ -438,6 +441,26 @@ def apply(op: Op, *operands: Value | float) -> Value:
     finally:
         if paused:
             _enable_collector()
+
+
+def weighted_sum_of_values(weights: list[Value], inputs: list[Value], bias: Value) -> Value:
+    r"""``Value.weighted_sum(weights, inputs, bias)`` for lists that hold only Values, as a layer
+    calls it: the same node, without the checks (a number among them takes the checked way).
+
+    >>> w, x, b = Value(2.0), Value(3.0), Value(1.0)
+    >>> weighted_sum_of_values([w], [x], b).local_grads    # ∂z/∂w = x, ∂z/∂x = w, ∂z/∂b = 1
+    (3.0, 2.0, 1.0)
+    """
+    n = len(weights)
+    if n != len(inputs):
+        return Value.weighted_sum(weights, inputs, bias)  # its error says what is wrong
+    operands = [bias] * (2 * n + 1)
+    operands[0 : 2 * n : 2] = weights  # w₁, x₁, w₂, x₂, …, b
+    operands[1 : 2 * n : 2] = inputs
+    try:
+        return _node_of(_WSUM, tuple(operands))
+    except AttributeError:  # a plain number where a Value was expected
+        return Value.weighted_sum(weights, inputs, bias)
 
 
 def _unary(op: Op, a: Value) -> Value:

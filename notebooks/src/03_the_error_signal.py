@@ -47,6 +47,19 @@ for k, step in enumerate(steps):
 steps.player(model=net, sample=f"the sample x = ({x[0]:g}, {x[1]:g}), t = {t:g}")
 
 # %% [markdown]
+# ## The blog's closing pictures, neuron by neuron
+#
+# The document ends with the error signal drawn on the network itself: from $y$ to $f_5$, from
+# $f_5$ to $f_3$ and $f_4$, from them to $f_1$ and $f_2$, then the weights. `frames(level="neuron")`
+# draws those frames (`steps.player(model=net, level="neuron")` steps through them). Here is the
+# third: $f_3$ forms $\delta_3 = \delta\, g'(r_5)\, w_{3,5}$ from $f_5$ along $w_{3,5}$, with the numbers.
+
+# %%
+frames = steps.frames(model=net, level="neuron")
+print(len(frames), "frames:", "; ".join(frame.title for frame in frames[:6]), "; then the weights")
+frames[2]
+
+# %% [markdown]
 # After the pass every neuron has an error, but the two documents call different things $\delta$.
 # The blog's error signal is $\delta = y - t$, and its $\delta_j = \partial E/\partial g(r_j)$ is
 # the error arriving at neuron $j$'s *output* ($\delta_3 = \delta\, g'(r_5)\, w_{3,5}$). Nielsen's

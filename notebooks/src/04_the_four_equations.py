@@ -169,7 +169,7 @@ z31 = model.layers[1].neurons[0].z  # z3_1 of the example x
 print(f"δ³₁ = ∂C/∂z³₁ = {z31.grad:+.10f}")
 for dz in (0.5, 0.1, 0.01, 0.001):
     n = nudge(C, z31, dz)
-    print(f"{n}   ΔC/Δz = {n.dC / dz:+.10f}")
+    print(f"{n}   ΔC/Δz³₁ = {n.dC / dz:+.10f}")
 assert abs(nudge(C, z31, 1e-6).dC / 1e-6 - z31.grad) < 1e-6 * abs(z31.grad)
 
 # %% [markdown]

@@ -16,8 +16,9 @@
 # A wrong answer gets a hint in three stages: the rule from the table of operations, the numbers
 # to put in, the answer. `hint` asks for the next stage, `skip` shows the answer, `q` stops.
 #
-# **In this notebook every session is pre-filled**: `ask=scripted([...])` types the answers a
-# learner would, so the lesson runs by itself. To practise yourself, delete the `ask=` argument:
+# **In this notebook every session is pre-filled**: `ask=scripted([...], echo=True)` types the
+# answers a learner would and shows each question with its answer, as a terminal does, so the
+# lesson runs by itself. To practise yourself, delete the `ask=` argument:
 # `practice` then asks with `input()`, in a box under the cell. `practice_widget(y)` (or
 # `ex.widget("δ_3")` for an exercise) is the same session as a small widget with check, hint and
 # skip buttons, where ipywidgets is installed. In a terminal the same session is
@@ -60,7 +61,7 @@ answers = [
     "x",  # ∂(x·w)/∂w
     f"{2 * d:.4g}",
 ]
-summary = practice(y, ask=scripted(answers))
+summary = practice(y, ask=scripted(answers, echo=True))
 assert (summary.skipped, summary.mistakes["wrong sign"]) == (1, 1)
 
 # %% [markdown]
@@ -76,7 +77,7 @@ print(dict(summary.mistakes))
 
 # %%
 attempts = ["__import__('os')", "m.__class__", "open('notes.txt')", "k + 1", "1 − tanh²(m)"]
-summary = practice(y, ask=scripted(attempts + ["q"]))
+summary = practice(y, ask=scripted(attempts + ["q"], echo=True))
 assert summary.right_first_time == 1 and not summary.mistakes  # refusals are no mistakes
 
 # %% [markdown]
@@ -122,7 +123,7 @@ print(f"δ = {delta:.6g}, g′(r_5) = {g5:.6g}, δ_3 = {delta_3:.6g}")
 # identifier `w_3_5`; the contribution is the learner's $\delta_3$:
 
 # %%
-summary = ex.practice("δ_3", ask=scripted(["w_3_5", f"{delta_3:.6g}"]))
+summary = ex.practice("δ_3", ask=scripted(["w_3_5", f"{delta_3:.6g}"], echo=True))
 assert summary.right_first_time == summary.questions == 2  # the learner's δ_3 is right
 
 # %% [markdown]
@@ -148,7 +149,7 @@ answers = [
     f"{via_3:.6g}",  # g(r_1).grad so far: the slip, only the last contribution
     f"{delta_1:.6g}",  # both: δ_1
 ]
-summary = ex.practice("δ_1", ask=scripted(answers))
+summary = ex.practice("δ_1", ask=scripted(answers, echo=True))
 assert summary.mistakes == {"forgotten accumulation at a reused node": 1}
 
 # %% [markdown]
@@ -161,7 +162,8 @@ assert summary.mistakes == {"forgotten accumulation at a reused node": 1}
 
 # %%
 g1 = f["g(r_1)"] * (1 - f["g(r_1)"])
-summary = ex.practice("∇E(w_x1,1)", ask=scripted(["x1", "hint", "hint", "hint", f"{delta_1 * g1 * 1.0:.6g}"]))
+answers = ["x1", "hint", "hint", "hint", f"{delta_1 * g1 * 1.0:.6g}"]
+summary = ex.practice("∇E(w_x1,1)", ask=scripted(answers, echo=True))
 assert summary.steps_done == 1 and summary.hints_used == 3
 
 # %% [markdown]
@@ -186,7 +188,8 @@ a = nielsen.forward()
 # %%
 sigma_prime = lambda v: v * (1 - v)  # noqa: E731  σ′(z) from a = σ(z)
 delta3 = [(a["a3_1"] - 1.0) * sigma_prime(a["a3_1"]), (a["a3_2"] - 0.0) * sigma_prime(a["a3_2"])]
-summary = nielsen.practice("δ^3_1", ask=scripted(["σ(z3_1)·(1 − σ(z3_1))", f"{delta3[0]:.6g}"]))
+answers = ["σ(z3_1)·(1 − σ(z3_1))", f"{delta3[0]:.6g}"]
+summary = nielsen.practice("δ^3_1", ask=scripted(answers, echo=True))
 assert summary.right_first_time == summary.questions == 2  # BP1, as the learner computed it
 
 # %% [markdown]
@@ -207,7 +210,7 @@ answers = [
     "a2_1*(1-a2_1)",  # σ′(z^2_1), from the activation
     f"{delta2_1:.6g}",  # δ^2_1
 ]
-summary = nielsen.practice("∂C/∂a^2_1", "δ^2_1", ask=scripted(answers))
+summary = nielsen.practice("∂C/∂a^2_1", "δ^2_1", ask=scripted(answers, echo=True))
 assert summary.right_first_time == summary.questions == 7  # BP2: the sum over j, then σ′(z^2_1)
 
 # %% [markdown]
@@ -225,7 +228,7 @@ answers = [
     "1",  # ∂z^3_1/∂b^3_1
     f"{delta3[0]:.6g}",  # BP3: δ^3_1
 ]
-summary = nielsen.practice("∂C/∂w^3_1,2", "∂C/∂b^3_1", ask=scripted(answers))
+summary = nielsen.practice("∂C/∂w^3_1,2", "∂C/∂b^3_1", ask=scripted(answers, echo=True))
 assert summary.steps_done == 2 and dict(summary.mistakes) == {"other wrong values": 1}
 
 # %% [markdown]
