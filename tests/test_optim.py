@@ -116,6 +116,31 @@ def test_named_parameters_are_unique_dotted_paths_in_model_order():
     assert dict(mlp.named_parameters())["layers.0.neurons.1.w.1"] is mlp.layers[0].neurons[1].w[1]
 
 
+def test_a_pytorch_style_module_finds_its_parameters_through_its_attributes():
+    from nn import Layer, Module
+
+    class Net(Module):  # as in PyTorch: no parameters() of its own
+        def __init__(self):
+            self.hidden = Layer(2, 3, seed=0)
+            self.out = Layer(3, 1, seed=1)
+            self.scale = Value(2.0, label="s")
+
+        def __call__(self, x):
+            return self.out(self.hidden(x))[0] * self.scale
+
+    net = Net()
+    params = net.parameters()
+    assert len(params) == 2 * 3 + 3 + 3 * 1 + 1 + 1  # weights and biases of both layers, and scale
+    assert params == [*net.hidden.parameters(), *net.out.parameters(), net.scale]
+    assert list(net.state_dict())[-3:] == ["out.neurons.0.w.2", "out.neurons.0.b", "scale"]
+    opt = SGD(net.parameters(), lr=0.5)
+    opt.zero_grad()
+    net([1.0, -1.0]).backward()
+    before = net.scale.data
+    opt.step()
+    assert net.scale.data == before - 0.5 * net.scale.grad != before
+
+
 def test_state_dict_round_trips_and_a_mismatch_changes_nothing():
     a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=5)
     a.load_state_dict(b.state_dict())
