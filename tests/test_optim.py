@@ -217,3 +217,14 @@ def test_one_optimizer_carries_its_state_from_a_compiled_fit_to_a_value_graph_fi
     assert [p.data for p in back.parameters()] == pytest.approx(
         [p.data for p in alone.parameters()], rel=1e-9
     )
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fit_refuses_an_optimizer_built_for_another_model(compiled):
+    X, Y = data.xor()
+    model, other = MLP(2, [2, 1], seed=0), MLP(2, [2, 1], seed=1)
+    before = model.state_dict()
+    foreign = SGD(other.parameters(), lr=0.1)  # 2·2 + 2 + 2 + 1 = 9 parameters, none of them model's
+    with pytest.raises(ValueError, match=r"the optimizer holds 9 parameter\(s\) that are not the model's"):
+        fit(model, X, Y, epochs=2, optimizer=foreign, progress=False, compiled=compiled)
+    assert model.state_dict() == before
