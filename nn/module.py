@@ -28,6 +28,14 @@ class LoadResult(NamedTuple):
     unexpected_keys: list[str]
 
 
+class KeysMismatch(KeyError):
+    """``load_state_dict(strict=True)`` found missing or unexpected keys; the message names them.
+    A ``KeyError`` whose message reads as written (a plain KeyError puts it in quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def _paths(obj: object, prefix: str, out: dict[int, str], found: dict[int, Value] | None = None) -> None:
     """Record the dotted attribute path of every Value reachable through modules and lists (and,
     in ``found``, the Values themselves, in that order)."""
@@ -107,7 +115,7 @@ class Module:
         missing = [name for name in params if name not in state]
         unexpected = [str(name) for name in state if name not in params]
         if strict and (missing or unexpected):
-            raise KeyError(
+            raise KeysMismatch(
                 f"load_state_dict: missing keys: {_listed(missing)}; unexpected keys: {_listed(unexpected)}"
             )
         updates = {}

@@ -149,9 +149,11 @@ def test_state_dict_round_trips_and_a_mismatch_changes_nothing():
     bad = dict(b.state_dict())
     del bad["layers.1.neurons.0.b"]
     bad["layers.9.w"] = 1.0
-    with pytest.raises(KeyError, match=r"missing keys: layers.1.neurons.0.b; unexpected keys: layers.9.w"):
+    expected = r"missing keys: layers.1.neurons.0.b; unexpected keys: layers.9.w"
+    with pytest.raises(KeyError, match=expected) as e:
         a.load_state_dict({k: v + 1 for k, v in bad.items()})
     assert a.state_dict() == before
+    assert str(e.value).startswith("load_state_dict: missing")  # read as written, not in quotes
     with pytest.raises(ValueError, match="not a finite number"):
         a.load_state_dict({**before, "layers.0.neurons.0.b": float("nan")})
     assert a.state_dict() == before
