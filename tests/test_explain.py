@@ -219,6 +219,8 @@ def test_neuron_level_frames_are_the_blogs_closing_pictures(tmp_path):
     assert frames[6].equation.startswith("∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ")
     assert frames[6].save(tmp_path / "frame.svg").read_text(encoding="utf-8").startswith("<svg")
     assert 'style="max-width: 100%' in frames[6].svg  # fits a notebook's width
+    nielsen = explain(E).frames(model=net, level="neuron", notation="nielsen")  # the blog's names
+    assert [f.equation for f in nielsen] == [f.equation for f in frames]
     with pytest.raises(ValueError, match="pass model="):
         explain(E).frames(level="neuron")
     with pytest.raises(ValueError, match="level must be"):

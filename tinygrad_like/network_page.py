@@ -85,12 +85,16 @@ def neuron_parts(
 ) -> dict:
     """What ``page_html`` takes for the neuron-level page. Each frame also carries ``answer``: the
     numbers it reveals as questions (plain text ``what``, ``value``, ``rule``, ``numbers``), for the
-    practice page."""
+    practice page. The frames are the blog's pictures, so they speak the blog's notation."""
     if model is None:
         raise ValueError(
             "to_html(level='neuron') draws an nn model's neurons: pass model=the nn model (an MLP)"
         )
     layers = neuron_layers(model, "to_html(level='neuron')")
+    if getattr(explanation, "notation", "") == "nielsen":  # these are the blog's pictures: its names
+        from tinygrad_like.explain import explain
+
+        explanation = explain(explanation.root, notation="blog")
     grads, names, e = _pass_grads(explanation), explanation.names, html.escape
     neurons = [n for layer in layers for n in layer]
     if any(n.z is None or n.z not in grads for n in neurons):
