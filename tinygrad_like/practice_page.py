@@ -36,7 +36,7 @@ from typing import Any
 
 from tinygrad_like.ops import by_parser_name
 from tinygrad_like.page import page_html
-from tinygrad_like.practice import RELATIVE, Practice, num
+from tinygrad_like.practice import RELATIVE, Practice, matches, num
 
 STYLE = """
 #explain-step .intro { color: #333; }
@@ -407,7 +407,11 @@ def _neuron_question(answer: dict[str, Any]) -> dict[str, Any]:
             f"put in the numbers: {answer['numbers']}",
             f"the answer: {what} = {num(value)}",
         ],
-        "traps": [[-value, "wrong sign"]] if value != 0 else [],
+        "traps": [
+            [target, name]
+            for target, name in [(-value, "wrong sign"), *answer.get("slips", [])]
+            if not matches(value, target)
+        ],
     }
 
 
