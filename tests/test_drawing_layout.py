@@ -133,3 +133,14 @@ def test_draw_network_labels_each_weight_clear_of_every_line_at_the_readmes_size
     # the README shows it at most 880 px wide: its 10 pt labels are still 10 px tall there
     width = max(n.box[2] for n in nodes) * 4 / 3
     assert 10 * 4 / 3 * min(1.0, 880 / width) >= 10
+
+
+def test_draw_network_of_a_wide_network_leaves_its_weights_off_and_says_so():
+    from nn import MLP
+
+    net = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=0)
+    source = draw_network(net).source  # 2·16 + 16·16 + 16 = 304 weights: labels would hide one another
+    assert source.count("->") == 304 and "xlabel" not in source
+    assert "304 weights, not written (draw_network(model, show_weights=True) writes them)" in source
+    small = draw_network(MLP(2, [2, 1], seed=0)).source
+    assert small.count("xlabel") == 6 and "not written" not in small

@@ -479,3 +479,14 @@ def test_a_decimal_comma_is_refused_with_the_point_to_type_and_a_dot_operator_mu
     summary, told = run(y, ["-3,0", "w⋅1", "q"])  # ⋅ (U+22C5), as some keyboards type the rules' ·
     assert told[2] == "refused: write a decimal with a point: -3.0, not -3,0. Try again, or type skip."
     assert told[3] == "✓ right: ∂y/∂x = -3" and summary.right_first_time == 1
+
+
+def test_a_negative_number_put_into_a_sum_is_in_parentheses():
+    x, w = Value(3.0, label="x"), Value(-2.0, label="w")
+    m = x * w
+    m.label = "m"
+    y = m + x  # x.grad: 1 from y, then w·1 = −2 through m, so 1 + (−2) = −1
+    y.label = "y"
+    _, told = run(y, ["1", "1", "1", "1", "w", "-2", "hint", "hint", "skip", "q"])
+    assert "hint 2/3: put in the numbers: 1 + (-2)" in told
+    assert "skipped: 1 + (-2) = -1" in told

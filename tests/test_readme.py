@@ -33,3 +33,20 @@ def test_readme_gives_exactly_two_setup_commands_and_ci_runs_the_second():
     ]
     ci = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text()
     assert commands[1] in ci
+
+
+def test_the_softplus_entry_registers_and_works_as_the_readme_says():
+    from tinygrad_like import ops
+
+    section = README.split("## Adding an operation is one entry")[1].split("\n## ")[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), {})
+        value, slope = (float(v) for v in out.getvalue().split())
+        assert math.isclose(value, math.log(1 + math.e), rel_tol=1e-15)  # ln(1 + e¹)
+        assert math.isclose(slope, 1 / (1 + math.exp(-1)), rel_tol=1e-15)  # σ(1)
+        assert ops.TABLE["softplus"].activation and ops.TABLE["softplus"].parser == "softplus"
+    finally:
+        ops.unregister("softplus")

@@ -61,6 +61,16 @@ def test_png_renders_with_no_system_graphviz_on_path(tmp_path, no_system_dot):
     assert width > 1000 and height > 100  # seven boxes in a row, each wide enough to read
 
 
+def test_micrograds_draw_dot_format_keyword_sets_what_render_writes(tmp_path, monkeypatch, no_system_dot):
+    monkeypatch.chdir(tmp_path)
+    y, *_ = tanh_neuron()
+    dot = draw_dot(y, format="png", rankdir="LR")  # micrograd's draw_dot(root, format, rankdir)
+    assert dot.render("gout") == "gout.png"
+    assert (tmp_path / "gout.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match=r"format='png'"):
+        draw_dot(y, "png")  # our second argument is rankdir: the error says how to ask for the format
+
+
 def test_pipe_gives_bytes_or_text_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     d = draw_dot(tanh_neuron()[0])

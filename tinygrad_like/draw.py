@@ -39,6 +39,7 @@ HIGHLIGHT = "#ffd54f"
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 FLOW = "#d62728"
 NETWORK_LABELS = (0.22, 0.3, 0.15, 0.38, 0.7, 0.78, 0.62, 0.85, 0.46, 0.54)  # where a weight reads best
+MAX_WEIGHTS = 60  # draw_network writes the weights of a network with at most this many
 MAX_PLACED = 400  # nodes: beyond, Graphviz places draw_dot's edge labels itself (laying out twice is slow)
 
 
@@ -209,8 +210,12 @@ def draw_dot(
     names: Mapping[Value, str] | None = None,
     title: str = "",
     notation: str | None = None,
+    format: str = "svg",
 ) -> Drawing:
     r"""Draw every node reachable from ``root``.
+
+    ``format`` is what ``render()`` writes, as in micrograd's ``draw_dot(root, format="png")``
+    (``dot.format`` sets it later too).
 
     - ``show_local``: write ∂out/∂child on each edge.
     - ``highlight``: Values to emphasise; ``highlight_edges``: (node, child) pairs whose
@@ -233,7 +238,9 @@ def draw_dot(
     2
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_dot: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+        a_format = isinstance(rankdir, str) and rankdir in graphviz.FORMATS  # micrograd's 2nd argument
+        hint = f"; for the format, write draw_dot(root, format={rankdir!r})" if a_format else ""
+        raise ValueError(f"draw_dot: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}{hint}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value to draw from, got {type(root).__name__}")
     if collapse and model is None:
@@ -365,14 +372,25 @@ def draw_dot(
         g.subgraph(clusters[key])
     if layered and show_local and len(order) <= MAX_PLACED:
         pin_labels(g)  # each ∂out/∂child beside its own edge, clear of the others
-    return Drawing(g)
+    return Drawing(g, format=format)
 
 
-def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str = "LR") -> Drawing:
+def draw_network(
+    model,
+    show_grad: bool = True,
+    precision: int = 3,
+    rankdir: str = "LR",
+    *,
+    show_weights: bool | None = None,
+    format: str = "svg",
+) -> Drawing:
     r"""The network view of an ``nn`` model, as in the documents' figures.
 
-    Inputs and neurons are circles by layer; each edge carries its weight's label
-    and value (and ∂/∂w after backward); each neuron shows its output's label and bias.
+    Inputs and neurons are circles by layer; each edge carries its weight's label and value
+    (and ∂E/∂w after backward) beside it, clear of the other lines and labels; each neuron shows
+    its output's name, its activation, its bias (and ∂E/∂b). ``show_weights``: write the weights
+    on the edges (default: when there are at most ``MAX_WEIGHTS``; a 16×16 layer's 256 labels
+    would hide one another, and the title then says so).
 
     Any model with ``neuron_layers()`` (``NeuronLayers``) draws; nn's MLP has it:
 
@@ -392,6 +410,8 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
         node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "circle", "fixedsize": "false"},
         edge_attr={"fontname": "Helvetica", "fontsize": "10"},
     )
+    weights = sum(len(n.weights) for layer in layers for n in layer)
+    show_weights = weights <= MAX_WEIGHTS if show_weights is None else show_weights
     grads_known = show_grad and any(p.grad != 0.0 for n in chain(*layers) for p in (*n.weights, n.bias))
     nin = len(layers[0][0].weights)
     previous, edges = [], 0
@@ -420,8 +440,16 @@ def draw_network(model, show_grad: bool = True, precision: int = 3, rankdir: str
                 text = f"{w.label} = {fmt(w.data, precision)}"
                 if grads_known:
                     text += f"\n∂E/∂w = {fmt(w.grad, precision)}"
-                g.edge(previous[k], current[j], id=f"e{edges}", xlabel=label(esc(text)))
+                written = {"xlabel": label(esc(text))} if show_weights else {}
+                g.edge(previous[k], current[j], id=f"e{edges}", **written)
                 edges += 1
         previous = current
-    pin_labels(g, prefer=NETWORK_LABELS, over_head=False)  # each weight beside its edge, off the others
-    return Drawing(g)
+    if show_weights:
+        pin_labels(g, prefer=NETWORK_LABELS, over_head=False)  # each weight beside its edge, off the others
+    else:
+        g.attr(
+            label=label(
+                f"{weights} weights, not written (draw_network(model, show_weights=True) writes them)"
+            )
+        )
+    return Drawing(g, format=format)

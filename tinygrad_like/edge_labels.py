@@ -186,6 +186,32 @@ def _candidates(
     return out
 
 
+class _Grid:
+    """Shapes filed by the square cells of the plane their boxes cover, to find those near a box."""
+
+    CELL = 60.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[tuple]] = {}
+
+    def _keys(self, box: Box):
+        c = self.CELL
+        for i in range(math.floor(box[0] / c), math.floor(box[2] / c) + 1):
+            for j in range(math.floor(box[1] / c), math.floor(box[3] / c) + 1):
+                yield i, j
+
+    def add(self, box: Box, item: tuple) -> None:
+        for key in self._keys(box):
+            self.cells.setdefault(key, []).append(item)
+
+    def near(self, box: Box) -> list[tuple]:
+        found: dict[int, tuple] = {}
+        for key in self._keys(box):
+            for item in self.cells.get(key, ()):
+                found.setdefault(id(item), item)
+        return list(found.values())
+
+
 def place_labels(
     boxes: Mapping[str, Box],
     paths: Mapping[str, list[Point]],
@@ -202,8 +228,14 @@ def place_labels(
     names; ``over_head=False``: not, for heads too big to read a label over as the edge's);
     where none is clear, the place that meets the fewest things."""
     ends = ends or {}
-    segments = {eid: list(zip(path, path[1:])) for eid, path in paths.items()}
-    placed: list[Box] = []
+    grid = _Grid()  # what is where: so a place is checked against what lies near it only
+    for name, shape in boxes.items():
+        grid.add(shape, ("node", name, shape))
+    for eid, path in paths.items():
+        for p, q in zip(path, path[1:]):
+            grid.add(
+                (min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])), ("line", eid, (p, q))
+            )
     centres: dict[str, Point] = {}
     for eid, (width, height) in sizes.items():
         own = ends.get(eid, ())
@@ -213,21 +245,22 @@ def place_labels(
             box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
             near = _grow(box, CLEAR)  # its own edge and end nodes may come closer than the rest
             # covering a node or a label hides text: worse than lying on a line
-            hits = COVER * sum(
-                _meets(box if name in own else near, b, name in round_nodes) for name, b in boxes.items()
-            )
-            hits += COVER * sum(_meets(near, b) for b in placed)
-            hits += sum(
-                any(_crosses(a, b, box if other == eid else near) for a, b in segs)
-                for other, segs in segments.items()
-            )
+            hits, crossed = 0, set()
+            for kind, name, shape in grid.near(near):
+                if kind == "line":
+                    p, q = shape
+                    if name not in crossed and _crosses(p, q, box if name == eid else near):
+                        crossed.add(name)
+                        hits += 1
+                else:
+                    hits += COVER * _meets(box if name in own else near, shape, name in round_nodes)
             if best is None or hits < best[0]:
                 best = (hits, (cx, cy), box)
             if hits == 0:
                 break
         if best is not None:
             centres[eid] = best[1]
-            placed.append(best[2])
+            grid.add(best[2], ("label", eid, best[2]))
     return centres
 
 

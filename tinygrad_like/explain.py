@@ -169,7 +169,15 @@ class Explanation(Sequence[Step]):
 
     # ---- pictures ----------------------------------------------------------------------------
 
-    def frames(self, max_frames: int = 400, *, level: str = "edge", sample: str = "", **draw_options):
+    def frames(
+        self,
+        max_frames: int = 400,
+        *,
+        level: str = "edge",
+        sample: str = "",
+        notation: str | None = None,
+        **draw_options,
+    ):
         """The pass as pictures, one per frame of the step-through page.
 
         ``level="edge"``: one ``draw_dot`` drawing per step, the node pushing its gradient
@@ -178,7 +186,11 @@ class Explanation(Sequence[Step]):
         (needs ``model=``): the blog's closing pictures, one ``network_page.Frame`` per frame of
         the neuron-level page: the neuron forming its δ (class ``active``), the neurons and
         edges it draws from, the δ and weight gradients so far, the frame's equation above.
+        ``notation``: as ``page``'s.
         """
+        if notation is not None and notation != self.notation:  # the same pass, named in that notation
+            again = explain(self.root, notation=notation)
+            return again.frames(max_frames, level=level, sample=sample, **draw_options)
         if level == "neuron":
             from tinygrad_like.network_page import neuron_frames
 

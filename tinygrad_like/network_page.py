@@ -55,10 +55,18 @@ def _pass_grads(explanation) -> dict:
     return grads
 
 
-def _answer(what: str, value: float, rule: str, numbers: str, given: str = "") -> dict:
+def _answer(what: str, value: float, rule: str, numbers: str, given: str = "", slips=()) -> dict:
     """A number a frame reveals, as a question for the practice page (plain text, not HTML);
-    ``given``: the forward values the question needs that the drawing does not show."""
-    return {"what": what, "value": value, "rule": rule, "numbers": numbers, "given": given}
+    ``given``: the forward values the question needs that the drawing does not show; ``slips``:
+    (the value a known slip gives, its name), for the page to name it."""
+    return {
+        "what": what,
+        "value": value,
+        "rule": rule,
+        "numbers": numbers,
+        "given": given,
+        "slips": list(slips),
+    }
 
 
 def neuron_page(explanation, *, model=None, sample: str = "") -> str:
@@ -77,12 +85,16 @@ def neuron_parts(
 ) -> dict:
     """What ``page_html`` takes for the neuron-level page. Each frame also carries ``answer``: the
     numbers it reveals as questions (plain text ``what``, ``value``, ``rule``, ``numbers``), for the
-    practice page."""
+    practice page. The frames are the blog's pictures, so they speak the blog's notation."""
     if model is None:
         raise ValueError(
             "to_html(level='neuron') draws an nn model's neurons: pass model=the nn model (an MLP)"
         )
     layers = neuron_layers(model, "to_html(level='neuron')")
+    if getattr(explanation, "notation", "") == "nielsen":  # these are the blog's pictures: its names
+        from tinygrad_like.explain import explain
+
+        explanation = explain(explanation.root, notation="blog")
     grads, names, e = _pass_grads(explanation), explanation.names, html.escape
     neurons = [n for layer in layers for n in layer]
     if any(n.z is None or n.z not in grads for n in neurons):
@@ -231,6 +243,7 @@ def neuron_parts(
     for li in range(len(layers) - 1, -1, -1):
         for n in layers[li]:
             nid, j, d = f"f{number_of[n]}", number_of[n], dname(n)
+            slips: list[tuple[float, str]] = []  # the values of known slips, named on the practice page
             if li == len(layers) - 1:
                 equation = (
                     f"<p class='rule'>{d} = δ = <b>{number(delta(n))}</b></p><p class='muted'>f{j} is the "
@@ -256,6 +269,11 @@ def neuron_parts(
                     for m, w in terms
                 )
                 source = [f"f{number_of[m]}" for m, _ in terms]
+                if len(terms) > 1:  # f_j feeds several neurons: its δ adds up what comes back from each
+                    slips = [
+                        (delta(m) * g_prime(m) * w.data, "forgotten accumulation at a reused node")
+                        for m, w in terms
+                    ]
                 edges = [f"w-{nid}-f{number_of[m]}" for m, _ in terms]
             steps.append(
                 {
@@ -263,13 +281,13 @@ def neuron_parts(
                     "target": [nid],
                     "source": source,
                     "edges": edges,
-                    "set": [[f"{nid}-delta", f"δ = {number(delta(n), '.4g')}"]],  # the neuron names it
+                    "set": [[f"{nid}-delta", f"{d} = {number(delta(n), '.4g')}"]],  # δ_3 under f3: δ is y − t
                     "title": f"{d} of f{j}, from the layer after it"
                     if source != ["loss"]
                     else f"{d} at f{j}",
                     "equation": equation + f"<p class='muted'>the blog's {d} = ∂E/∂g(r_{j}); Nielsen's δ "
                     f"(z.grad) is g′(r_{j})·{d} = {number(grads[n.z])}.</p>",
-                    "answer": [_answer(d, delta(n), rule, numbers, given)],
+                    "answer": [_answer(d, delta(n), rule, numbers, given, slips)],
                 }
             )
     for li in range(len(layers) - 1, -1, -1):
@@ -301,8 +319,8 @@ def neuron_parts(
                                 f"∂{root}/∂{wname}",
                                 grads[w],
                                 rule,
-                                f"{number(a_value, '.6g')} × {number(g_prime(n), '.6g')} × "
-                                f"{number(delta(n), '.6g')}",
+                                f"{number(a_value, '.6g')} × {page_factor(g_prime(n), '.6g')} × "
+                                f"{page_factor(delta(n), '.6g')}",
                                 f"{a_name} = {number(a_value, '.6g')}, {forward(n)}, "
                                 f"{d} = {number(delta(n), '.6g')}",
                             )

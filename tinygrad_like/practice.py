@@ -40,6 +40,7 @@ from tinygrad_like.explain import Explanation, Step, explain
 from tinygrad_like.expr import MAX_LENGTH, ExpressionError, build, functions, variables
 from tinygrad_like.notation import is_constant, operand
 from tinygrad_like.ops import by_parser_name, lookup
+from tinygrad_like.page import factor
 from tinygrad_like.plan import identifier
 from tinygrad_like.value import Value, no_grad
 
@@ -416,8 +417,8 @@ class Practice:
             (
                 f"the chain rule: contribution = ∂{operand(s.node_name)}/∂{child} × "
                 f"{operand(s.node_name)}.grad (the gradient the node has gathered, ∂root/∂node)",
-                f"put in the numbers: {num(s.local)} × {num(s.upstream)}",
-                f"the answer: {num(s.local)} × {num(s.upstream)} = {num(s.contribution)}",
+                f"put in the numbers: {num(s.local)} × {factor(s.upstream, '.8g')}",
+                f"the answer: {num(s.local)} × {factor(s.upstream, '.8g')} = {num(s.contribution)}",
             ),
         )
 
@@ -432,8 +433,8 @@ class Practice:
             total,
             (
                 f"a reused node adds up: {child}.grad = what it had + this contribution (grad += …)",
-                f"put in the numbers: {num(previous)} + {num(s.contribution)}",
-                f"the answer: {num(previous)} + {num(s.contribution)} = {num(total)}",
+                f"put in the numbers: {num(previous)} + {factor(s.contribution, '.8g')}",
+                f"the answer: {num(previous)} + {factor(s.contribution, '.8g')} = {num(total)}",
             ),
             previous,
         )
