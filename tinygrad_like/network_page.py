@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tinygrad_like.value import Value
 
 R = 38.0
-COLUMN = 330.0
+COLUMN = 400.0
 ROW = 200.0
 FONT = 13.0  # the smallest text the view must keep readable: the weights' labels
 LABEL_FONT = 13.0
