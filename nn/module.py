@@ -28,28 +28,57 @@ class LoadResult(NamedTuple):
     unexpected_keys: list[str]
 
 
-def _paths(obj: object, prefix: str, out: dict[int, str]) -> None:
-    """Record the dotted attribute path of every Value reachable through modules and lists."""
+class KeysMismatch(KeyError):
+    """``load_state_dict(strict=True)`` found missing or unexpected keys; the message names them.
+    A ``KeyError`` whose message reads as written (a plain KeyError puts it in quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _paths(obj: object, prefix: str, out: dict[int, str], found: dict[int, Value] | None = None) -> None:
+    """Record the dotted attribute path of every Value reachable through modules and lists (and,
+    in ``found``, the Values themselves, in that order)."""
     if isinstance(obj, Value):
         out.setdefault(id(obj), prefix)
+        if found is not None:
+            found.setdefault(id(obj), obj)
     elif isinstance(obj, Module):
         for key, item in vars(obj).items():
-            _paths(item, f"{prefix}.{key}" if prefix else key, out)
+            _paths(item, f"{prefix}.{key}" if prefix else key, out, found)
     elif isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
-            _paths(item, f"{prefix}.{i}" if prefix else str(i), out)
+            _paths(item, f"{prefix}.{i}" if prefix else str(i), out, found)
 
 
 class Module:
-    """Base of Neuron, Layer and MLP."""
+    """Base of Neuron, Layer and MLP, and of a model of your own: as in PyTorch, the Values and
+    modules it holds as attributes (or in lists and tuples of them) are its parameters, unless it
+    defines ``parameters()`` itself, as micrograd's modules do.
+
+    >>> from nn import Layer
+    >>> class Net(Module):
+    ...     def __init__(self):
+    ...         self.hidden = Layer(2, 3, seed=0)
+    ...         self.out = Layer(3, 1, seed=1)
+    ...     def __call__(self, x):
+    ...         return self.out(self.hidden(x))
+    >>> net = Net()
+    >>> len(net.parameters()), [name for name, _ in net.named_parameters()][-2:]
+    (13, ['out.neurons.0.w.2', 'out.neurons.0.b'])
+    """
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
         """The output(s) for one sample ``x``; each kind of module defines it."""
         raise NotImplementedError(f"{type(self).__name__} does not define __call__(x)")
 
     def parameters(self) -> list[Value]:
-        """The trainable Values, in a stable order (weights before bias, layer by layer)."""
-        return []
+        """The trainable Values, in a stable order (weights before bias, layer by layer). Here: every
+        Value found through the attributes, in the order they were set, each once."""
+        paths: dict[int, str] = {}
+        found: dict[int, Value] = {}
+        _paths(self, "", paths, found)
+        return list(found.values())
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0, before the next ``backward()``."""
@@ -86,7 +115,7 @@ class Module:
         missing = [name for name in params if name not in state]
         unexpected = [str(name) for name in state if name not in params]
         if strict and (missing or unexpected):
-            raise KeyError(
+            raise KeysMismatch(
                 f"load_state_dict: missing keys: {_listed(missing)}; unexpected keys: {_listed(unexpected)}"
             )
         updates = {}

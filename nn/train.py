@@ -207,6 +207,14 @@ def fit(
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"fit: batch_size must be None (full batch) or a positive int, got {batch_size!r}")
 
+    if optimizer is not None:  # an optimizer of another model would train nothing, silently
+        ours = {id(p) for p in model.parameters()}
+        foreign = sum(id(p) not in ours for p in getattr(optimizer, "params", ()))
+        if foreign:
+            raise ValueError(
+                f"fit: the optimizer holds {foreign} parameter(s) that are not the model's; "
+                "build it from this model's parameters, e.g. SGD(model.parameters(), lr=0.1)"
+            )
     optimizer = optimizer or SGD(model.parameters(), lr)
     rng = random.Random(seed)
     n = len(X)

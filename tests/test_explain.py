@@ -213,7 +213,7 @@ def test_neuron_level_frames_are_the_blogs_closing_pictures(tmp_path):
     delta3 = (y.data - 1.0) * y.data * (1 - y.data) * net.parameter("w_3,5").data  # the blog's δ_3, by hand
     assert frames[2].title == "δ_3 of f3, from the layer after it"
     assert frames[2].equation.startswith("δ_3 = δ·g′(r_5)·w_3,5 = ") and f"{delta3:.6g}" in frames[2].equation
-    assert f">δ = {delta3:.4g}<" in frames[2].svg  # written under f3
+    assert f">δ_3 = {delta3:.4g}<" in frames[2].svg  # written under f3 by its name (δ alone is y − t)
     weight = classes(frames[6])  # then ∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ, received by w_3,5's label
     assert "target" in weight["w-f3-f5-label"] and "active" in weight["f5"] and "source" in weight["f3"]
     assert frames[6].equation.startswith("∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ")

@@ -116,6 +116,31 @@ def test_named_parameters_are_unique_dotted_paths_in_model_order():
     assert dict(mlp.named_parameters())["layers.0.neurons.1.w.1"] is mlp.layers[0].neurons[1].w[1]
 
 
+def test_a_pytorch_style_module_finds_its_parameters_through_its_attributes():
+    from nn import Layer, Module
+
+    class Net(Module):  # as in PyTorch: no parameters() of its own
+        def __init__(self):
+            self.hidden = Layer(2, 3, seed=0)
+            self.out = Layer(3, 1, seed=1)
+            self.scale = Value(2.0, label="s")
+
+        def __call__(self, x):
+            return self.out(self.hidden(x))[0] * self.scale
+
+    net = Net()
+    params = net.parameters()
+    assert len(params) == 2 * 3 + 3 + 3 * 1 + 1 + 1  # weights and biases of both layers, and scale
+    assert params == [*net.hidden.parameters(), *net.out.parameters(), net.scale]
+    assert list(net.state_dict())[-3:] == ["out.neurons.0.w.2", "out.neurons.0.b", "scale"]
+    opt = SGD(net.parameters(), lr=0.5)
+    opt.zero_grad()
+    net([1.0, -1.0]).backward()
+    before = net.scale.data
+    opt.step()
+    assert net.scale.data == before - 0.5 * net.scale.grad != before
+
+
 def test_state_dict_round_trips_and_a_mismatch_changes_nothing():
     a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=5)
     a.load_state_dict(b.state_dict())
@@ -124,9 +149,11 @@ def test_state_dict_round_trips_and_a_mismatch_changes_nothing():
     bad = dict(b.state_dict())
     del bad["layers.1.neurons.0.b"]
     bad["layers.9.w"] = 1.0
-    with pytest.raises(KeyError, match=r"missing keys: layers.1.neurons.0.b; unexpected keys: layers.9.w"):
+    expected = r"missing keys: layers.1.neurons.0.b; unexpected keys: layers.9.w"
+    with pytest.raises(KeyError, match=expected) as e:
         a.load_state_dict({k: v + 1 for k, v in bad.items()})
     assert a.state_dict() == before
+    assert str(e.value).startswith("load_state_dict: missing")  # read as written, not in quotes
     with pytest.raises(ValueError, match="not a finite number"):
         a.load_state_dict({**before, "layers.0.neurons.0.b": float("nan")})
     assert a.state_dict() == before
@@ -192,3 +219,14 @@ def test_one_optimizer_carries_its_state_from_a_compiled_fit_to_a_value_graph_fi
     assert [p.data for p in back.parameters()] == pytest.approx(
         [p.data for p in alone.parameters()], rel=1e-9
     )
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fit_refuses_an_optimizer_built_for_another_model(compiled):
+    X, Y = data.xor()
+    model, other = MLP(2, [2, 1], seed=0), MLP(2, [2, 1], seed=1)
+    before = model.state_dict()
+    foreign = SGD(other.parameters(), lr=0.1)  # 2·2 + 2 + 2 + 1 = 9 parameters, none of them model's
+    with pytest.raises(ValueError, match=r"the optimizer holds 9 parameter\(s\) that are not the model's"):
+        fit(model, X, Y, epochs=2, optimizer=foreign, progress=False, compiled=compiled)
+    assert model.state_dict() == before

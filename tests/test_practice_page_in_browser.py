@@ -161,7 +161,7 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
     type_answer(browser, f"{delta:.6g}")  # f5 is the output: its δ is the error signal δ
     browser.find_element(By.CSS_SELECTOR, "button.next-step").click()
-    assert browser.find_element(By.ID, "f3-delta").text == "δ = ?"
+    assert browser.find_element(By.ID, "f3-delta").text == "δ_3 = ?"  # the name stays, the number hides
     r5 = f["w_3,5"] * a3 + f["w_4,5"] * a4 + f["b_5"]  # the blog's δ_3 = δ·g′(r_5)·w_3,5: r_5, g(r_5), δ
     intro = browser.find_element(By.CSS_SELECTOR, "#explain-step .intro").text
     assert intro == f"with r_5 = {r5:.6g}, g(r_5) = {y:.6g}, δ = {delta:.6g}, w_3,5 = {f['w_3,5']:.6g}"
@@ -171,7 +171,7 @@ def test_the_neuron_level_practice_page_asks_the_blogs_deltas(tmp_path, browser)
     assert texts(browser, ".hint") == ["hint 1/3: the rule: δ_3 = δ·g′(r_5)·w_3,5"]
     type_answer(browser, f"{delta:.6g}*{y:.6g}*(1-{y:.6g})*{f['w_3,5']:.6g}")  # arithmetic is read too
     assert len(texts(browser, ".verdict.right")) == 1
-    assert browser.find_element(By.ID, "f3-delta").text == f"δ = {delta3:.4g}"
+    assert browser.find_element(By.ID, "f3-delta").text == f"δ_3 = {delta3:.4g}"
     score = browser.find_element(By.ID, "score").text  # 1 + 5 + 10 frames, one question each
     assert score.startswith("score: 2 of 16 right the first time · 3 of 16 steps done · 1 hint")
     assert severe(browser) == []
@@ -211,4 +211,33 @@ def test_answers_typed_as_the_rules_write_them_with_the_graphs_own_names(tmp_pat
         browser.get(url)  # a fresh page at the step a³₁ → z³₁
         type_answer(browser, typed)
         assert texts(browser, ".verdict.right") == [f"✓ right: ∂a³₁/∂z³₁ = {a * (1 - a):.8g}"], typed
+    assert severe(browser) == []
+
+
+def test_the_neuron_page_names_delta_1_from_one_path_only_a_forgotten_accumulation(tmp_path, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    from nn import examples
+
+    ex = examples.three_layer_exercise()  # f1 feeds f3 and f4: the blog's δ_1 adds both paths
+    f = {p.label: p.data for p in ex.model.parameters()}
+    s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    (x1, x2), t = ex.x, ex.t[0]
+    g1 = s(f["w_x1,1"] * x1 + f["w_x2,1"] * x2 + f["b_1"])
+    g2 = s(f["w_x1,2"] * x1 + f["w_x2,2"] * x2 + f["b_2"])
+    g3 = s(f["w_1,3"] * g1 + f["w_2,3"] * g2 + f["b_3"])
+    g4 = s(f["w_1,4"] * g1 + f["w_2,4"] * g2 + f["b_4"])
+    y = s(f["w_3,5"] * g3 + f["w_4,5"] * g4 + f["b_5"])
+    delta = y - t
+    delta_3, delta_4 = delta * y * (1 - y) * f["w_3,5"], delta * y * (1 - y) * f["w_4,5"]
+    via_3, via_4 = delta_3 * g3 * (1 - g3) * f["w_1,3"], delta_4 * g4 * (1 - g4) * f["w_1,4"]
+    page = ex.to_html(tmp_path / "neurons.html", level="neuron")
+    browser.get(page.as_uri() + "#step=5")  # the error signal, δ_5, δ_3, δ_4, then δ_1
+    assert browser.find_element(By.CSS_SELECTOR, ".question.open .prompt").text == "δ_1 = ?"
+    type_answer(browser, f"{via_3:.6g}")  # only the path through f3
+    wrong = f"✗ wrong: {via_3:.6g} is not δ_1 (forgotten accumulation at a reused node)"
+    assert texts(browser, ".verdict.wrong") == [wrong]
+    type_answer(browser, f"{via_3 + via_4:.6g}")  # both paths: δ_1
+    assert len(texts(browser, ".verdict.right")) == 1
+    assert "mistakes: forgotten accumulation at a reused node ×1" in browser.find_element(By.ID, "score").text
     assert severe(browser) == []

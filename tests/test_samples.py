@@ -66,9 +66,14 @@ def test_the_xor_derivation_in_latex_has_real_sample_superscripts():
     net, *_, E = xor_error()
     tex = derive(E, net.parameter("w_x1,1")).latex()
     assert tex.startswith(
-        r"\frac{\partial E}{\partial w_{x1,1}} = \sum_{i} \delta^{(i)} \cdot g'(r_{5}^{(i)})"
+        r"\frac{\partial E}{\partial w_{x_{1},1}} = \sum_{i} \delta^{(i)} \cdot g'(r_{5}^{(i)})"
     )
     assert "⁽" not in tex and "ᵢ" not in tex
+    # the value as a handout writes it: a power of ten, not the terminal's e-05 (read as e − 05)
+    mantissa, power = re.fullmatch(r".* = (-?[\d.]+) \\times 10\^\{(-\d+)\}", tex).groups()
+    net.zero_grad()
+    E.backward()
+    assert float(mantissa) * 10 ** int(power) == pytest.approx(net.parameter("w_x1,1").grad, rel=1e-5)
 
 
 def test_samples_are_numbered_in_call_order_and_labels_stay_as_they_were():
@@ -100,7 +105,8 @@ def test_several_outputs_fold_into_one_sum_over_samples_with_the_mean_in_front()
     w = model.parameter("w2_1,1")
     d = derive(C, w)
     # C = 1/n Σₓ ½‖a − y‖²: the ½ and the 2 of the square cancel, 1/n = 1/3 stays in front
-    assert re.fullmatch(r"0\.333333·Σᵢ \(.*\)", d.expression)
+    assert re.fullmatch(r"\(1/3\)·Σᵢ \(.*\)", d.expression)
+    assert d.latex().split(" = ", 1)[1].startswith(r"\frac{1}{3} \cdot \sum_{i} (")
     assert "(a³₁⁽ⁱ⁾ − y₁⁽ⁱ⁾)·σ′(z³₁⁽ⁱ⁾)" in d.expression and "(a³₂⁽ⁱ⁾ − y₂⁽ⁱ⁾)" in d.expression
     model.zero_grad()
     C.backward()
@@ -161,3 +167,21 @@ def test_the_backpropagation_form_names_gradients_not_deltas_and_folds_the_sampl
     C.backward()
     assert d.value == pytest.approx(w.grad, rel=1e-12)
     compile_latex(d.latex())
+
+
+def test_the_losss_sum_over_the_samples_is_named_as_a_sum_not_a_place_name():
+    """explain's first rows read E = 0.5·Σᵢ δ⁽ⁱ⁾^2 (the blog's ½ Σᵢ (y⁽ⁱ⁾ − t⁽ⁱ⁾)²), not 0.5·v76."""
+    net, X, T, E = xor_error()
+    steps = explain(E)
+    first = steps[1]  # E → its sum over the samples
+    assert (first.node_name, first.child_name) == ("E", "Σᵢ δ⁽ⁱ⁾^2")
+    by_hand = sum((net(x).data - t) ** 2 for x, t in zip(X, T))
+    assert first.child.data == pytest.approx(by_hand, rel=1e-12)
+    nielsen = explain(E, notation="nielsen")
+    assert nielsen[1].child_name == "Σᵢ (a⁴₁⁽ⁱ⁾ − y₁⁽ⁱ⁾)^2"
+    compile_latex(steps.to_latex(), nielsen.to_latex(), math=False)
+    # a sum whose terms are not one template over the samples keeps a place name
+    from tinygrad_like import Value
+
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    assert "Σ" not in " ".join(s.child_name for s in explain(Value.sum([a * b, a * a, b * b, a * b * b])))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 from tinygrad_like.graph import topological_order
 from tinygrad_like.layered import NotLayered, read_network
-from tinygrad_like.notation import indexed, named, number, sample_mark, to_tex
+from tinygrad_like.notation import indexed, named, number, sample_mark, tex_number, to_tex
 from tinygrad_like.value import Value
 
 
@@ -119,15 +119,16 @@ class DeltaTable:
             rf"neuron & $\delta_j = \partial {C}/\partial g(r_j)$ & $g'(r_j)$ & "
             rf"$\delta^l_j = \partial {C}/\partial z^l_j$ & $\delta_j\, g'(r_j)$ & $y - t$ \\ \hline",
         ]
-        for r, cells in zip(self.rows, self._cells()):
+        for r in self.rows:
             error = ""
             if r.error_signal is not None:
-                error = f"${to_tex(r.error_name)} = {number(r.error_signal)}$"
+                error = f"${to_tex(r.error_name)} = {tex_number(r.error_signal)}$"
             neuron = f"$f_{{{r.neuron[2:].split()[0]}}} \\triangleq$ " + r.neuron.split(" ", 2)[2]
-            blog, nielsen = number(r.blog_value), number(r.nielsen_value)
+            blog, nielsen = tex_number(r.blog_value), tex_number(r.nielsen_value)
+            slope, product = tex_number(r.slope), tex_number(r.blog_value * r.slope)
             lines.append(
-                f"{neuron} & ${to_tex(r.blog)} = {blog}$ & ${cells[2]}$ & "
-                f"${to_tex(r.nielsen)} = {nielsen}$ & ${cells[4]}$ & {error} \\\\"
+                f"{neuron} & ${to_tex(r.blog)} = {blog}$ & ${slope}$ & "
+                f"${to_tex(r.nielsen)} = {nielsen}$ & ${product}$ & {error} \\\\"
             )
         lines.append(r"\end{tabular}")
         return "\n".join(lines)

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from tinygrad_like.graph import topological_order
-from tinygrad_like.notation import _closing, named, number, operand, to_tex
+from tinygrad_like.notation import _closing, named, number, operand, tex_number, to_tex
 from tinygrad_like.ops import lookup
 from tinygrad_like.value import Value
 
@@ -110,12 +110,28 @@ def _product(factors: list[Factor | Sum]) -> tuple[float, list[str]]:
 
 
 def _join(constant: float, parts: list[str]) -> str:
-    """A product as text: the constant first (1 dropped, −1 as a sign), then the factors."""
+    """A product as text: the constant first (1 dropped, −1 as a sign), then the factors.
+
+    A mean's 1/n before a Σ over the samples is written as Nielsen writes it, (1/n):
+
+    >>> _join(1 / 3, ["Σᵢ x⁽ⁱ⁾"]), _join(-0.25, ["Σᵢ a⁽ⁱ⁾"]), _join(0.5, ["a"]), _join(0.3, ["Σᵢ a⁽ⁱ⁾"])
+    ('(1/3)·Σᵢ x⁽ⁱ⁾', '−(1/4)·Σᵢ a⁽ⁱ⁾', '0.5·a', '0.3·Σᵢ a⁽ⁱ⁾')
+    """
     if constant == 0:
         return "0"
     if constant != 1 or not parts:
-        parts = [f"{constant:g}" if constant != -1 or not parts else "−", *parts]
+        mean = any(p.startswith("Σᵢ") for p in parts)
+        shown = _constant(constant) if mean else f"{constant:g}"
+        parts = [shown if constant != -1 or not parts else "−", *parts]
     return "·".join(parts).replace("−·", "−").replace("-", "−")
+
+
+def _constant(c: float) -> str:
+    """A constant factor: 1/n for a mean's 1/n (n up to 10,000), else its value."""
+    n = round(1 / abs(c)) if abs(c) < 1 else 0
+    if 2 <= n <= 10_000 and abs(1 / n - abs(c)) <= 1e-12 * abs(c):
+        return f"{'-' if c < 0 else ''}(1/{n})"
+    return f"{c:g}"
 
 
 def _terms(s: Sum) -> list[tuple[float, list[str]]]:
@@ -225,7 +241,7 @@ class Derivation:
         """LaTeX for ∂root/∂wrt = expression = value (math mode, without the $)."""
         root, wrt = to_tex(self.names[self.root]), to_tex(self.names[self.wrt])
         body = to_tex(self.expression)
-        return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {number(self.value)}"
+        return rf"\frac{{\partial {root}}}{{\partial {wrt}}} = {body} = {tex_number(self.value)}"
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"

@@ -210,8 +210,12 @@ def draw_dot(
     names: Mapping[Value, str] | None = None,
     title: str = "",
     notation: str | None = None,
+    format: str = "svg",
 ) -> Drawing:
     r"""Draw every node reachable from ``root``.
+
+    ``format`` is what ``render()`` writes, as in micrograd's ``draw_dot(root, format="png")``
+    (``dot.format`` sets it later too).
 
     - ``show_local``: write ∂out/∂child on each edge.
     - ``highlight``: Values to emphasise; ``highlight_edges``: (node, child) pairs whose
@@ -234,7 +238,9 @@ def draw_dot(
     2
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_dot: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+        a_format = isinstance(rankdir, str) and rankdir in graphviz.FORMATS  # micrograd's 2nd argument
+        hint = f"; for the format, write draw_dot(root, format={rankdir!r})" if a_format else ""
+        raise ValueError(f"draw_dot: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}{hint}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value to draw from, got {type(root).__name__}")
     if collapse and model is None:
@@ -366,7 +372,7 @@ def draw_dot(
         g.subgraph(clusters[key])
     if layered and show_local and len(order) <= MAX_PLACED:
         pin_labels(g)  # each ∂out/∂child beside its own edge, clear of the others
-    return Drawing(g)
+    return Drawing(g, format=format)
 
 
 def draw_network(
@@ -376,6 +382,7 @@ def draw_network(
     rankdir: str = "LR",
     *,
     show_weights: bool | None = None,
+    format: str = "svg",
 ) -> Drawing:
     r"""The network view of an ``nn`` model, as in the documents' figures.
 
@@ -445,4 +452,4 @@ def draw_network(
                 f"{weights} weights, not written (draw_network(model, show_weights=True) writes them)"
             )
         )
-    return Drawing(g)
+    return Drawing(g, format=format)

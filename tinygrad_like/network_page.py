@@ -55,10 +55,18 @@ def _pass_grads(explanation) -> dict:
     return grads
 
 
-def _answer(what: str, value: float, rule: str, numbers: str, given: str = "") -> dict:
+def _answer(what: str, value: float, rule: str, numbers: str, given: str = "", slips=()) -> dict:
     """A number a frame reveals, as a question for the practice page (plain text, not HTML);
-    ``given``: the forward values the question needs that the drawing does not show."""
-    return {"what": what, "value": value, "rule": rule, "numbers": numbers, "given": given}
+    ``given``: the forward values the question needs that the drawing does not show; ``slips``:
+    (the value a known slip gives, its name), for the page to name it."""
+    return {
+        "what": what,
+        "value": value,
+        "rule": rule,
+        "numbers": numbers,
+        "given": given,
+        "slips": list(slips),
+    }
 
 
 def neuron_page(explanation, *, model=None, sample: str = "") -> str:
@@ -235,6 +243,7 @@ def neuron_parts(
     for li in range(len(layers) - 1, -1, -1):
         for n in layers[li]:
             nid, j, d = f"f{number_of[n]}", number_of[n], dname(n)
+            slips: list[tuple[float, str]] = []  # the values of known slips, named on the practice page
             if li == len(layers) - 1:
                 equation = (
                     f"<p class='rule'>{d} = δ = <b>{number(delta(n))}</b></p><p class='muted'>f{j} is the "
@@ -260,6 +269,11 @@ def neuron_parts(
                     for m, w in terms
                 )
                 source = [f"f{number_of[m]}" for m, _ in terms]
+                if len(terms) > 1:  # f_j feeds several neurons: its δ adds up what comes back from each
+                    slips = [
+                        (delta(m) * g_prime(m) * w.data, "forgotten accumulation at a reused node")
+                        for m, w in terms
+                    ]
                 edges = [f"w-{nid}-f{number_of[m]}" for m, _ in terms]
             steps.append(
                 {
@@ -267,13 +281,13 @@ def neuron_parts(
                     "target": [nid],
                     "source": source,
                     "edges": edges,
-                    "set": [[f"{nid}-delta", f"δ = {number(delta(n), '.4g')}"]],  # the neuron names it
+                    "set": [[f"{nid}-delta", f"{d} = {number(delta(n), '.4g')}"]],  # δ_3 under f3: δ is y − t
                     "title": f"{d} of f{j}, from the layer after it"
                     if source != ["loss"]
                     else f"{d} at f{j}",
                     "equation": equation + f"<p class='muted'>the blog's {d} = ∂E/∂g(r_{j}); Nielsen's δ "
                     f"(z.grad) is g′(r_{j})·{d} = {number(grads[n.z])}.</p>",
-                    "answer": [_answer(d, delta(n), rule, numbers, given)],
+                    "answer": [_answer(d, delta(n), rule, numbers, given, slips)],
                 }
             )
     for li in range(len(layers) - 1, -1, -1):

@@ -225,13 +225,38 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
             continue
         else:
             name = speak(ops.lookup(v.op).write([names[c] for c in v.children]), spoken)
-            # a formula only of named things, short and not taken; else a place name (v7)
+            # a formula only of named things, short and not taken; else a Σᵢ over the samples; else v7
             if len(name) > MAX_FORMULA or name in taken or any(c in generated for c in v.children):
-                name = f"v{i}"
-                generated.add(v)
+                folded = _sum_over_samples(v, names) if several and network is not None else None
+                if folded is not None and folded not in taken:
+                    name = folded
+                else:
+                    name = f"v{i}"
+                    generated.add(v)
         taken[name] = taken.get(name, 0) + 1
         names[v] = name
     return names
+
+
+def _sum_over_samples(v: Value, names: dict[Value, str]) -> str | None:
+    """A sum whose terms are one template met once in each sample 1…M, written Σᵢ as the blog does.
+
+    The loss's Σ of δ⁽¹⁾^2 … δ⁽⁴⁾^2 is ``Σᵢ δ⁽ⁱ⁾^2``, not a place name; None when it is not such a sum.
+    """
+    if v.op not in ("+", "sum") or len(v.children) < 2:
+        return None
+    templates: dict[str, list[int]] = {}
+    for c in v.children:
+        marks = re.findall(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾", names[c])
+        if len(set(marks)) != 1:
+            return None
+        template = names[c].replace(f"⁽{marks[0]}⁾", "⁽ⁱ⁾")
+        templates.setdefault(template, []).append(int(marks[0].translate(_PLAIN)))
+    count = max(max(found) for found in templates.values())
+    if count < 2 or any(sorted(found) != list(range(1, count + 1)) for found in templates.values()):
+        return None
+    body = " + ".join(templates)
+    return "Σᵢ " + (body if len(templates) == 1 else f"({body})")
 
 
 def speak(text: str, notation: str) -> str:
@@ -281,6 +306,17 @@ def number(x: float, spec: str = ".6g") -> str:
     ('0', '-0.000174943', '2')
     """
     return format(x + 0.0, spec)  # -0.0 + 0.0 is +0.0
+
+
+def tex_number(x: float, spec: str = ".6g") -> str:
+    r"""A value for LaTeX math: ``number`` with an exponent written as a power of ten.
+
+    >>> tex_number(-9.65223e-05), tex_number(0.25), tex_number(3e21)
+    ('-9.65223 \\times 10^{-5}', '0.25', '3 \\times 10^{21}')
+    """
+    text = number(x, spec)
+    mantissa, e, exponent = text.partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if e else text
 
 
 # Words of the rules' text that LaTeX sets upright; each op's own comes from its entry (ops.Op.tex).
@@ -336,7 +372,11 @@ _TEX_SPECIALS = {"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}"
 
 
 def to_tex(text: str) -> str:
-    """The unicode formula text the engine writes, as LaTeX (math mode, without the $)."""
+    r"""The unicode formula text the engine writes, as LaTeX (math mode, without the $).
+
+    >>> print(to_tex("∂E/∂w_x1,1 = x1⁽ⁱ⁾·g′(r_1⁽ⁱ⁾)"))
+    \partial E/\partial w_{x_{1},1} = x_{1}^{(i)} \cdot g'(r_{1}^{(i)})
+    """
     out = "".join(_TEX_SPECIALS.get(ch, ch) for ch in text)
     words = {**_TEX_WORDS, **{op.parser or op.name: op.tex for op in ops.TABLE.values() if op.tex}}
     pattern = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
@@ -344,8 +384,11 @@ def to_tex(text: str) -> str:
     out = _indices_tex(out)
     for ch, tex in _TEX_CHARS.items():
         out = out.replace(ch, tex)
-    # subscripts: w_3,5 → w_{3,5}; w2_1,3 → w2_{1,3}; x1 stays x1
+    # subscripts: w_3,5 → w_{3,5}; w2_1,3 → w2_{1,3}
     out = re.sub(r"_([A-Za-z0-9,]+)", r"_{\1}", out)
+    out = re.sub(r"\(1/(\d+)\)", r"\\frac{1}{\1}", out)  # a mean's (1/3) as Nielsen writes 1/n
+    # the blog's inputs x1, x2 are x_1, x_2 (and w_x1,1 is w_{x_1,1}), as it typesets them
+    out = re.sub(r"(?<![\\\w])x(\d+)(?!\w)", r"x_{\1}", out)
     out = re.sub(r"\^\(([^()]*)\)", r"^{\1}", out)
     out = re.sub(
         r"\^(-?[\w.]+)", lambda m: m.group(0) if m.group(1).startswith("{") else "^{" + m.group(1) + "}", out

@@ -36,7 +36,7 @@ from typing import Any
 
 from tinygrad_like.ops import by_parser_name
 from tinygrad_like.page import page_html
-from tinygrad_like.practice import RELATIVE, Practice, num
+from tinygrad_like.practice import RELATIVE, Practice, matches, num
 
 STYLE = """
 #explain-step .intro { color: #333; }
@@ -296,7 +296,9 @@ SCRIPT = r"""
   steps.forEach(s => s.reveal.forEach(([id]) => {
     if (!(id in original)) original[id] = byId(id).textContent;
   }));
-  const hidden = (text) => text.replace(/[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?/gi, '?');
+  // a number, not a name's index: δ_3 = 0.0147 → δ_3 = ?, w_3,5 = 0.5 → w_3,5 = ?
+  const NUMBER_SHOWN = /(?<![\p{L}\p{N}_.]|\d,)[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?/giu;
+  const hidden = (text) => text.replace(NUMBER_SHOWN, '?');
   function paint() {
     const texts = Object.assign({}, original);
     for (let k = 0; k <= index; k++) {
@@ -405,7 +407,11 @@ def _neuron_question(answer: dict[str, Any]) -> dict[str, Any]:
             f"put in the numbers: {answer['numbers']}",
             f"the answer: {what} = {num(value)}",
         ],
-        "traps": [[-value, "wrong sign"]] if value != 0 else [],
+        "traps": [
+            [target, name]
+            for target, name in [(-value, "wrong sign"), *answer.get("slips", [])]
+            if not matches(value, target)
+        ],
     }
 
 
