@@ -85,6 +85,12 @@ def _input_labels(n: int) -> list[str]:
     return _INPUT_LABELS
 
 
+def _generator(seed: int | None) -> random.Random:
+    """The weights' generator: ``random.Random(seed)``, or, with no seed, one drawn from Python's
+    ``random`` (so that ``random.seed(…)`` before building a model makes it repeatable)."""
+    return random.Random(random.getrandbits(64) if seed is None else seed)
+
+
 class Neuron(Module):
     r"""One neuron: a = g(z), z = Σ wᵢ·xᵢ + b (the blog's r, Nielsen's z).
 
@@ -93,7 +99,9 @@ class Neuron(Module):
 
     ``activation`` is one of sigmoid, tanh, relu, linear (linear returns z
     itself). Weights start uniform in [−1, 1] from ``random.Random(seed)``,
-    the bias at 0. ``layer`` and ``index`` only name the parameters.
+    the bias at 0; with no seed they are drawn from Python's ``random``, so that
+    ``random.seed(1337)`` makes them repeatable, as in micrograd. ``layer`` and
+    ``index`` only name the parameters.
 
     >>> n = Neuron(2, seed=1)
     >>> a = n([1.0, 2.0])
@@ -116,7 +124,7 @@ class Neuron(Module):
         if not _is_count(nin):
             raise ValueError(f"Neuron(nin) must be a positive int, got {nin!r}")
         self.activation = check_activation(activation, "Neuron(activation)")
-        rng = rng if rng is not None else random.Random(seed)
+        rng = rng if rng is not None else _generator(seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{layer}_{index},{k}") for k in range(1, nin + 1)]
         self.b = Value(0.0, label=f"b{layer}_{index}")
         self.z_label = f"z{layer}_{index}"
@@ -180,7 +188,7 @@ class Layer(Module):
     ) -> None:
         if not _is_count(nout):
             raise ValueError(f"Layer(nout) must be a positive int, got {nout!r}")
-        rng = rng if rng is not None else random.Random(seed)
+        rng = rng if rng is not None else _generator(seed)
         self.neurons = [Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)]
         self.activation = activation
 
@@ -250,7 +258,7 @@ class MLP(Module):
         if output_activation is None:
             output_activation = activation
         check_activation(output_activation, "MLP(output_activation)")
-        rng = random.Random(seed)
+        rng = _generator(seed)
         sizes = [int(nin), *map(int, nouts)]
         self.layers = [
             Layer(

@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import require_program
-from svg_geometry import ends, inside, label_problems, read
+from svg_geometry import ends, inside, label_problems, path_distance, read
 
 from nn import examples, sum_squared_error
 from tinygrad_like.draw import NeuronView, draw_dot, draw_network
@@ -133,6 +133,19 @@ def test_draw_network_labels_each_weight_clear_of_every_line_at_the_readmes_size
     # the README shows it at most 880 px wide: its 10 pt labels are still 10 px tall there
     width = max(n.box[2] for n in nodes) * 4 / 3
     assert 10 * 4 / 3 * min(1.0, 880 / width) >= 10
+
+
+def test_draw_network_keeps_every_other_edge_a_label_height_away_from_each_weight_label(blog):
+    # a label between two edges about as near (as w_x2,1 was, 7 pt from its edge and 10 pt from
+    # x1's edge to f2, at their crossing) cannot be told apart: the reader guesses whose it is
+    net, _ = blog
+    require_program("dot", "graphviz")
+    _, edges = read(draw_network(net).svg(engine="system"))
+    for e in edges:
+        for text, box in e.labels:
+            height = box[3] - box[1]
+            others = min(path_distance(o.points, box) for o in edges if o is not e)
+            assert others >= height > path_distance(e.points, box), (text, ends(e), others, height)
 
 
 def test_draw_network_of_a_wide_network_leaves_its_weights_off_and_says_so():

@@ -227,6 +227,21 @@ def test_neuron_level_frames_are_the_blogs_closing_pictures(tmp_path):
         explain(E).frames(level="neurons")
 
 
+def test_page_equation_writes_a_number_rule_once(tmp_path):
+    import json
+
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a + b
+    c.label = "c"
+    d = c * a
+    d.label = "d"
+    page = explain(d).to_html(tmp_path / "p.html").read_text()
+    data = re.search(r'<script id="page-data" type="application/json">(.*?)</script>', page).group(1)
+    heads = [re.search(r'class="rule">(.*?)</p>', s["equation"]).group(1) for s in json.loads(data)["steps"]]
+    # ∂d/∂c = a: the rule then its number (a = 2); ∂c/∂a is the number 1 itself: said once
+    assert heads == ["∂d/∂c = a = <b>2</b>", "∂d/∂a = c = <b>5</b>", "∂c/∂a = <b>1</b>", "∂c/∂b = <b>1</b>"]
+
+
 def test_page_is_self_contained_one_drawing_and_the_steps_as_data(tmp_path):
     import json
 

@@ -364,3 +364,16 @@ def test_nielsens_digits_setting_reaches_90_percent_test_accuracy():
     fit(model, X, Y, loss=quadratic_cost, lr=3.0, epochs=3, batch_size=10, progress=False)
     _, test_accuracy = evaluate(model, *data.digits("test"), loss=quadratic_cost, metric=accuracy)
     assert test_accuracy >= 0.9
+
+
+def test_random_seed_makes_a_model_without_a_seed_repeatable_as_in_micrograd():
+    from nn import Layer, Neuron
+
+    for build in (lambda: MLP(2, [16, 16, 1]), lambda: Layer(3, 4), lambda: Neuron(5)):
+        random.seed(1337)
+        first = [p.data for p in build().parameters()]
+        random.seed(1337)
+        again = [p.data for p in build().parameters()]
+        other = [p.data for p in build().parameters()]  # the generator has moved on
+        assert first == again != other
+        assert all(-1.0 <= w <= 1.0 for w in first)

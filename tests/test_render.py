@@ -61,6 +61,51 @@ def test_png_renders_with_no_system_graphviz_on_path(tmp_path, no_system_dot):
     assert width > 1000 and height > 100  # seven boxes in a row, each wide enough to read
 
 
+def test_micrograds_own_draw_dot_from_its_lecture_draws_our_values():
+    """The trace and draw_dot of micrograd's lecture, as learners copy them, read _prev and _op."""
+    import graphviz
+
+    from tinygrad_like import Value
+
+    def trace(root):
+        nodes, edges = set(), set()
+
+        def build(v):
+            if v not in nodes:
+                nodes.add(v)
+                for child in v._prev:
+                    edges.add((child, v))
+                    build(child)
+
+        build(root)
+        return nodes, edges
+
+    def lecture_draw_dot(root):
+        dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
+        nodes, edges = trace(root)
+        for n in nodes:
+            uid = str(id(n))
+            label = "{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad)  # noqa: UP031 (as written there)
+            dot.node(name=uid, label=label, shape="record")
+            if n._op:
+                dot.node(name=uid + n._op, label=n._op)
+                dot.edge(uid + n._op, uid)
+        for n1, n2 in edges:
+            dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+        return dot
+
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    source = lecture_draw_dot(d).source
+    assert source.count("shape=record") == 5  # a, b, c, e, d
+    assert source.count("label=\"*\"") == 1 and source.count("label=\"+\"") == 1
+    assert source.count(" -> ") == 2 + 4  # each op to its result; a, b into *, e and c into +
+    assert "{ e | data -6.0000 | grad 0.0000 }" in source
+
+
 def test_micrograds_draw_dot_format_keyword_sets_what_render_writes(tmp_path, monkeypatch, no_system_dot):
     monkeypatch.chdir(tmp_path)
     y, *_ = tanh_neuron()

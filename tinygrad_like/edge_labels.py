@@ -34,6 +34,8 @@ Box = tuple[float, float, float, float]  # left, bottom, right, top (Graphviz: y
 GAP = 2.5  # between a label and its own edge, in points
 CLEAR = 3.0  # between a label and anything else
 COVER = 5  # a label over a node or another label counts as much as lying on five lines
+TRY_APART = 12  # clear places tried for one no other edge comes near, before taking the best of them
+APART = 1.0  # another edge nearer a label than this many label heights makes it unclear whose label it is
 PREFER = (0.3, 0.25, 0.35, 0.2, 0.4, 0.45, 0.5, 0.15, 0.55, 0.6, 0.65, 0.7, 0.1, 0.75, 0.8)  # near the tail
 TIMEOUT = 20.0  # seconds; a graph dot cannot lay out by then keeps Graphviz's own labels
 
@@ -135,6 +137,24 @@ def _crosses(a: Point, b: Point, box: Box) -> bool:
             if t0 > t1:
                 return False
     return True
+
+
+def _distance(a: Point, b: Point, box: Box) -> float:
+    """How far the segment a–b passes from the box (0 if it enters it)."""
+    if _crosses(a, b, box):
+        return 0.0
+
+    def to_segment(p: Point) -> float:
+        dx, dy = b[0] - a[0], b[1] - a[1]
+        t = ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy or 1.0)
+        t = min(max(t, 0.0), 1.0)
+        return math.dist(p, (a[0] + t * dx, a[1] + t * dy))
+
+    def to_box(p: Point) -> float:
+        return math.hypot(max(box[0] - p[0], 0.0, p[0] - box[2]), max(box[1] - p[1], 0.0, p[1] - box[3]))
+
+    corners = [(box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])]
+    return min([to_box(a), to_box(b)] + [to_segment(c) for c in corners])
 
 
 def _grow(box: Box, by: float) -> Box:
@@ -239,24 +259,40 @@ def place_labels(
     centres: dict[str, Point] = {}
     for eid, (width, height) in sizes.items():
         own = ends.get(eid, ())
-        best: tuple[int, Point, Box] | None = None
+        best: tuple[tuple[int, float], Point, Box] | None = None
         heads = [boxes[n] for n in own[1:] if n in boxes] if over_head else []
+        apart = APART * height
+        clear_seen = 0  # clear places tried: a few more are tried for one no other edge comes near
         for cx, cy in _candidates(paths[eid], width, height, prefer, heads):
             box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
             near = _grow(box, CLEAR)  # its own edge and end nodes may come closer than the rest
             # covering a node or a label hides text: worse than lying on a line
-            hits, crossed = 0, set()
-            for kind, name, shape in grid.near(near):
+            hits, crossed, others = 0, set(), []
+            reach = _grow(box, apart)
+            for kind, name, shape in grid.near(reach):
                 if kind == "line":
                     p, q = shape
-                    if name not in crossed and _crosses(p, q, box if name == eid else near):
+                    if name in crossed or max(p[0], q[0]) < reach[0] or min(p[0], q[0]) > reach[2]:
+                        continue
+                    if max(p[1], q[1]) < reach[1] or min(p[1], q[1]) > reach[3]:
+                        continue
+                    if _crosses(p, q, box if name == eid else near):
                         crossed.add(name)
                         hits += 1
+                    elif name != eid:
+                        others.append((p, q))
                 else:
                     hits += COVER * _meets(box if name in own else near, shape, name in round_nodes)
-            if best is None or hits < best[0]:
-                best = (hits, (cx, cy), box)
-            if hits == 0:
+            if best is not None and hits >= best[0][0] and hits > 0:
+                continue  # among places that meet something, the first (nearest the preferred) is kept
+            # among clear places: another edge about as near as its own makes it read as that
+            # edge's (as on a crossing), so the place with the other edges farthest is taken
+            closest = min((_distance(p, q, box) for p, q in others), default=apart) if hits == 0 else apart
+            score = (hits, max(apart - closest, 0.0))
+            if best is None or score < best[0]:
+                best = (score, (cx, cy), box)
+            clear_seen += hits == 0
+            if score == (0, 0.0) or clear_seen > TRY_APART:
                 break
         if best is not None:
             centres[eid] = best[1]

@@ -39,7 +39,8 @@ def _equation(step, upstream_name: str, roles: dict) -> str:
         )
         tail = f"<p>the constant's grad becomes <b>{after}</b> (nothing to learn: it is a number)</p>"
     else:
-        head = f'<p class="rule">{e(step.derivative())} = {e(step.rule)} = <b>{local}</b></p>'
+        rule = "" if step.rule == local else f"{e(step.rule)} = "  # no "∂E/∂C = 1 = 1"
+        head = f'<p class="rule">{e(step.derivative())} = {rule}<b>{local}</b></p>'
         tail = f"<p>{e(operand(step.child_name))}.grad becomes <b>{after}</b></p>"
     role = roles.get(step.child)
     return (

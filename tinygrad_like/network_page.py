@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tinygrad_like.value import Value
 
 R = 38.0
-COLUMN = 330.0
+COLUMN = 400.0
 ROW = 200.0
 FONT = 13.0  # the smallest text the view must keep readable: the weights' labels
 LABEL_FONT = 13.0
@@ -245,8 +245,9 @@ def neuron_parts(
             nid, j, d = f"f{number_of[n]}", number_of[n], dname(n)
             slips: list[tuple[float, str]] = []  # the values of known slips, named on the practice page
             if li == len(layers) - 1:
-                equation = (
-                    f"<p class='rule'>{d} = δ = <b>{number(delta(n))}</b></p><p class='muted'>f{j} is the "
+                equation = (  # the only output's δ is the error signal itself: not δ = δ
+                    f"<p class='rule'>{d if d == 'δ' else d + ' = δ'} = <b>{number(delta(n))}</b></p>"
+                    f"<p class='muted'>f{j} is the "
                     f"output neuron, y = g(r_{j}): the error signal reaches it unchanged.</p>"
                 )
                 rule = f"f{j} is the output: {d} is the error signal δ = ∂E/∂y"

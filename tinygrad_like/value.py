@@ -182,6 +182,19 @@ class Value:
         """
         return format(self.data, spec) if spec else repr(self)
 
+    # ---- micrograd's names, so code written for micrograd (its draw_dot's trace) runs as it is --
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the Values this one was computed from, as a set (``children``
+        keeps their order and repeats)."""
+        return set(self.children)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for ``op``: ``'+'``, ``'*'``, ``'**2'``, ``'relu'``, …; ``''`` for a leaf."""
+        return self.op
+
     # ---- comparisons: of the numbers (== stays identity, so Values can be dict keys) ----------
 
     def __lt__(self, other):  # self < other
