@@ -14,6 +14,8 @@ ValueError: fit: X[1][1] (sample 1, column 1) is nan: inputs must be finite numb
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from tinygrad_like.value import _is_real
@@ -24,13 +26,11 @@ UNCHANGED = "the model was not changed"
 def _rows_of(data: Any, what: str) -> int:
     """The number of samples in X or Y, or an error when it is not a list of samples."""
     if (
-        isinstance(data, (str, bytes))
+        isinstance(data, (str, bytes, Mapping, AbstractSet))  # a dict's keys are no sample numbers
         or not hasattr(data, "__len__")
         or not hasattr(data, "__getitem__")
     ):
-        raise TypeError(
-            f"fit: {what} must be a list with one entry per sample, got {type(data).__name__}"
-        )
+        raise TypeError(f"fit: {what} must be a list with one entry per sample, got {type(data).__name__}")
     return len(data)
 
 
@@ -48,9 +48,7 @@ def _flaw(v: Any) -> str:
 
 def _refuse(v: Any, where: str, flaw: str, kind: str) -> Exception:
     if flaw == "not a number":
-        return TypeError(
-            f"fit: {where} is {v!r} ({type(v).__name__}): {kind} must be numbers; {UNCHANGED}"
-        )
+        return TypeError(f"fit: {where} is {v!r} ({type(v).__name__}): {kind} must be numbers; {UNCHANGED}")
     if flaw == "not finite":
         return ValueError(f"fit: {where} is {float(v)!r}: {kind} must be finite numbers; {UNCHANGED}")
     return OverflowError(f"fit: {where} is {flaw}: {kind} must be finite numbers; {UNCHANGED}")
@@ -78,7 +76,9 @@ def _entries(
         if flaw:
             raise _refuse(row, f"{name}[{i}] (sample {i})", flaw, kind)
         length = 1
-    elif isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+    elif isinstance(row, (str, bytes, Mapping, AbstractSet)) or not (
+        hasattr(row, "__len__") and hasattr(row, "__getitem__")
+    ):
         raise TypeError(
             f"fit: {name}[{i}] is {row!r}: each sample's {kind} must be a list of numbers; {UNCHANGED}"
         )

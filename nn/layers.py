@@ -65,6 +65,34 @@ def _is_count(n: object) -> bool:
     return isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 1
 
 
+# Every parameter is a Python object (a Value and its label): about two million of them build in a
+# few seconds and a few hundred MB. A larger network would run the machine out of memory instead.
+MAX_PARAMETERS = 2_000_000
+
+
+def _count(n: int, spec: str = ",") -> str:
+    """A count as 3,000,000,000 (``spec=""``: 3000000000), or as about 10**402 past 15 digits."""
+    if n < 10**15:
+        return format(n, spec)
+    return f"about 10**{int(n.bit_length() * 0.30103)}"  # str() refuses ints past 4,300 digits
+
+
+def check_size(call: str, sizes: Sequence[int]) -> None:
+    """Refuse, before any Value is made, a network of more than ``MAX_PARAMETERS`` parameters.
+
+    >>> check_size("MLP(2, [1000000000])", [2, 1000000000])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: MLP(2, [1000000000]) would hold 3,000,000,000 parameters, more than the 2,000,000 ...
+    """
+    count = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{call} would hold {_count(count)} parameters, more than the {MAX_PARAMETERS:,} a network of "
+            "Values can hold here (each parameter is a Python object); use fewer or smaller layers"
+        )
+
+
 def as_inputs(x: Sequence[float | Value], nin: int) -> list[Value]:
     """The inputs as Values labelled x1, x2, … (Values passed in keep their labels)."""
     if isinstance(x, (Value, int, float)) or not hasattr(x, "__len__"):
@@ -123,6 +151,7 @@ class Neuron(Module):
     ) -> None:
         if not _is_count(nin):
             raise ValueError(f"Neuron(nin) must be a positive int, got {nin!r}")
+        check_size(f"Neuron({_count(int(nin), '')})", [nin, 1])
         self.activation = check_activation(activation, "Neuron(activation)")
         rng = rng if rng is not None else _generator(seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{layer}_{index},{k}") for k in range(1, nin + 1)]
@@ -188,6 +217,8 @@ class Layer(Module):
     ) -> None:
         if not _is_count(nout):
             raise ValueError(f"Layer(nout) must be a positive int, got {nout!r}")
+        if _is_count(nin):  # else Neuron's check says what is wrong with nin
+            check_size(f"Layer({_count(int(nin), '')}, {_count(int(nout), '')})", [nin, nout])
         rng = rng if rng is not None else _generator(seed)
         self.neurons = [Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)]
         self.activation = activation
@@ -260,6 +291,8 @@ class MLP(Module):
         check_activation(output_activation, "MLP(output_activation)")
         rng = _generator(seed)
         sizes = [int(nin), *map(int, nouts)]
+        shown = ", ".join(_count(n, "") for n in sizes[1:])
+        check_size(f"MLP({_count(sizes[0], '')}, [{shown}])", sizes)
         self.layers = [
             Layer(
                 sizes[i],

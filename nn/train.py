@@ -7,6 +7,7 @@ Nielsen's mini-batches.
 
 from __future__ import annotations
 
+import numbers
 import random
 import sys
 import time
@@ -83,6 +84,22 @@ class History:
         return ax
 
 
+def _is_count(n: object) -> bool:
+    """A positive int, Python's or numpy's (True is not a count)."""
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 1
+
+
+def _loss_of(loss: Callable, outputs: Sequence, targets: Sequence) -> Value:
+    """``loss(outputs, targets)``, refusing with a clear error a result that is not a Value."""
+    value = loss(outputs, targets)
+    if not isinstance(value, Value):
+        raise TypeError(
+            f"fit: the loss {getattr(loss, '__name__', loss)!r} returned {type(value).__name__}: "
+            f"{value!r}; it must return a Value (whose backward() gives the gradients)"
+        )
+    return value
+
+
 def _progress(iterable, enabled: bool, total: int):
     if not enabled:
         return iterable
@@ -153,7 +170,7 @@ def evaluate(
     """The loss (and metric) on a data set, computed without recording a graph."""
     with no_grad():
         outputs = [model(x) for x in X]
-        value = loss(outputs, Y).data
+        value = _loss_of(loss, outputs, Y).data
         return value, (metric(outputs, Y) if metric else None)
 
 
@@ -193,19 +210,38 @@ def fit(
     >>> len(h.loss), h.loss[-1] < h.loss[0]
     (5, True)
     """
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"fit: model must be a network such as MLP(2, [3, 1]), got {type(model).__name__}")
     check_fit_inputs(model, X, Y, lr)  # before anything changes: finite data of the model's shape
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; valid ones are: {', '.join(LOSSES)}")
         loss = LOSSES[loss]
+    elif not callable(loss):
+        raise TypeError(
+            f"fit: loss must be a function (outputs, targets) → Value or one of {', '.join(LOSSES)}, "
+            f"got {type(loss).__name__}: {loss!r}"
+        )
     if metric == "accuracy":
         metric = accuracy
     elif isinstance(metric, str):
         raise ValueError(f"fit: unknown metric {metric!r}; use 'accuracy' or a function")
-    if not isinstance(epochs, int) or epochs < 1:
+    elif metric is not None and not callable(metric):
+        raise TypeError(
+            f"fit: metric must be 'accuracy' or a function, got {type(metric).__name__}: {metric!r}"
+        )
+    if not _is_count(epochs):
         raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and not _is_count(batch_size):
         raise ValueError(f"fit: batch_size must be None (full batch) or a positive int, got {batch_size!r}")
+    epochs, batch_size = int(epochs), None if batch_size is None else int(batch_size)
+    if optimizer is not None and not all(
+        callable(getattr(optimizer, m, None)) for m in ("step", "zero_grad")
+    ):
+        raise TypeError(
+            f"fit: optimizer must be an optimizer such as SGD(model.parameters(), lr=0.1), "
+            f"got {type(optimizer).__name__}: {optimizer!r}"
+        )
 
     if optimizer is not None:  # an optimizer of another model would train nothing, silently
         ours = {id(p) for p in model.parameters()}
@@ -215,7 +251,7 @@ def fit(
                 f"fit: the optimizer holds {foreign} parameter(s) that are not the model's; "
                 "build it from this model's parameters, e.g. SGD(model.parameters(), lr=0.1)"
             )
-    optimizer = optimizer or SGD(model.parameters(), lr)
+    optimizer = optimizer or SGD(model.parameters(), float(lr))
     rng = random.Random(seed)
     n = len(X)
     size = n if batch_size is None else batch_size
@@ -250,7 +286,7 @@ def fit(
             else:
                 for first in range(0, n, size):
                     batch = order[first : first + size]
-                    value = loss([model(X[i]) for i in batch], [Y[i] for i in batch])
+                    value = _loss_of(loss, [model(X[i]) for i in batch], [Y[i] for i in batch])
                     optimizer.zero_grad()
                     value.backward()
                     optimizer.step()

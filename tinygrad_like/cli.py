@@ -18,6 +18,8 @@ import math
 import os
 import re
 import sys
+import tempfile
+import unicodedata
 from pathlib import Path
 from typing import NoReturn
 
@@ -55,15 +57,18 @@ def expression_first(argv: list[str], parser: argparse.ArgumentParser) -> list[s
         return argv
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     command = sub.choices[argv[0]]
-    takes_value = {
-        o for a in command._actions if a.option_strings and a.nargs != 0 for o in a.option_strings
-    }
+    takes_value = {o for a in command._actions if a.option_strings and a.nargs != 0 for o in a.option_strings}
     known = {o for a in command._actions for o in a.option_strings}
     rest, expression, i = [argv[0]], [], 1
     while i < len(argv):
         word = argv[i]
         if word in takes_value:
-            rest += argv[i : i + 2]
+            value = argv[i + 1 : i + 2]
+            if value and value[0].startswith("-"):  # -o -x.svg: a value that argparse would take
+                joined = f"{word}={value[0]}" if word.startswith("--") else word + value[0]  # for an option
+                rest.append(joined)
+            else:
+                rest += [word, *value]
             i += 2
             continue
         if _is_expression(word, known):
@@ -95,7 +100,8 @@ def parse_at(items: list[str]) -> dict[str, float]:
     for item in items:
         for part in filter(None, (p.strip() for p in item.split(","))):
             name, sep, number = part.partition("=")
-            name = name.strip()
+            # Python reads names in NFKC form: ｘ in the expression is x, so it is here too
+            name = unicodedata.normalize("NFKC", name.strip())
             if not sep or not name.isidentifier():
                 raise UsageError(f"--at takes name=number pairs separated by commas, got {part!r}")
             try:
@@ -104,6 +110,10 @@ def parse_at(items: list[str]) -> dict[str, float]:
                 raise UsageError(f"--at {name}: {number.strip()!r} is not a number") from None
             if not math.isfinite(value):
                 raise UsageError(f"--at {name}: {number.strip()!r} is not a finite number")
+            if name in values and values[name] != value:
+                raise UsageError(
+                    f"--at {name}: given twice ({values[name]!r} and {value!r}); give each variable one value"
+                )
             values[name] = value
     return values
 
@@ -160,6 +170,16 @@ def _check_writable(out: Path, path: str, folder: bool = False) -> None:
         raise UsageError(f"cannot write into {path!r}: it is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
         raise UsageError(f"cannot write {path!r}: permission denied")
+    # The folder may still refuse files (a read-only or special file system such as /proc, also
+    # for root, whom os.access lets through): try one, gone at once, before any work is done.
+    try:
+        with tempfile.TemporaryFile(dir=out if folder and out.is_dir() else parent):
+            pass
+    except OSError as exc:
+        where = out if folder and out.is_dir() else parent
+        raise UsageError(
+            f"cannot write {path!r}: the folder {str(where)!r} takes no new files ({exc.strerror or exc})"
+        ) from None
 
 
 def _write(write, path: Path) -> None:
@@ -192,16 +212,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from tinygrad_like.derive import derive
     from tinygrad_like.explain import explain
 
-    if args.html:
+    if args.html is not None:  # --html "" is refused, not ignored
         html_out = _output_path(args.html, ("html", "htm"))
     root, leaves = _build(args.expression, args.at)
-    if args.wrt and args.wrt not in leaves:
+    if args.wrt is not None and args.wrt not in leaves:
         raise UsageError(
             f"--wrt {args.wrt}: not a variable of the expression; its variables: {', '.join(leaves)}"
         )
     steps = explain(root, notation=args.notation)
     page = None
-    if args.html:  # made first: a page that cannot be made is refused before anything is printed
+    if args.html is not None:  # made first: a page that cannot be made is refused before anything is printed
         if not root.children:
             raise UsageError(
                 f"--html: {args.expression.strip()!r} has no operation, so nothing to step through; "
@@ -211,7 +231,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             page = steps.page()
         except ValueError as exc:
             raise UsageError(f"--html: {exc}") from None
-    wrt = [args.wrt] if args.wrt else list(leaves)
+    wrt = [args.wrt] if args.wrt is not None else list(leaves)
     derivations = [derive(root, leaves[name], notation=args.notation) for name in wrt]
     if args.latex:  # LaTeX to paste into notes: the step table, then each derivation
         print(steps.to_latex())
@@ -223,7 +243,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         for d in derivations:
             print()
             print(d)
-    if args.html and page is not None:
+    if args.html is not None and page is not None:
         _write(lambda: html_out.write_text(page, encoding="utf-8"), html_out)
         print(f"\nwrote {html_out}")
     return 0
@@ -240,10 +260,14 @@ def cmd_practice(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from nn.demo import run_demo  # the one place the engine's command reaches the nn package
 
+    if not args.out.strip():
+        raise UsageError("--out: give the name of a folder to write into")
     out = Path(args.out)
     _check_writable(out, args.out, folder=True)
     try:
         return run_demo(out, progress=not args.no_progress)
+    except BrokenPipeError:  # standard output, not the folder: main says nothing more
+        raise
     except OSError as exc:
         raise UsageError(f"cannot write into {args.out!r}: {exc.strerror or exc}") from None
 
@@ -315,13 +339,27 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _discard_output() -> None:
+    """Send what is left of standard output to /dev/null, so that Python's own flush at exit
+    does not fail again with a traceback after the one-line message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):  # no standard output to speak of
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     words = sys.argv[1:] if argv is None else list(argv)
     _Parser.dash_word = any(w.startswith("-") and w not in ("-h", "--help") for w in words[1:])
     args = parser.parse_args(expression_first(words, parser))
     try:
-        return args.run(args)
+        status = args.run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is reported below
+        return status
     except UsageError as exc:
         message = str(exc)
     except (RecursionError, MemoryError) as exc:  # a graph too deep or too large for this machine
@@ -330,8 +368,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tinygrad-like {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the output went to a program that stopped reading (| head)
-        sys.stderr.close()
+        _discard_output()
         return 0
+    except OSError as exc:  # standard output cannot be written (>/dev/full, a full disk)
+        _discard_output()
+        where = repr(exc.filename) if exc.filename else "the standard output"
+        message = f"cannot write {where}: {exc.strerror or exc}"
     print(f"tinygrad-like {args.command}: error: {message}", file=sys.stderr)
     return 2
 

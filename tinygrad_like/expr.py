@@ -140,6 +140,11 @@ def parse(text: str) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
+        if "integer string conversion" in str(exc.msg):  # an int literal past 4,300 digits
+            raise ExpressionError(
+                "a number in the expression has more than 4,300 digits, too large for a Value, whose "
+                "data is a 64-bit float (at most about 1.8e308)"
+            ) from None
         column = exc.offset or 0
         raise ExpressionError(f"syntax error at column {column}: {exc.msg}", text.strip(), column) from None
     except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting this way

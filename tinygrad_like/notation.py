@@ -368,7 +368,12 @@ def _indices_tex(text: str) -> str:
     return text.replace("Σᵢ", r"\sum_{i}")
 
 
-_TEX_SPECIALS = {"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}": r"\}"}
+# Characters LaTeX reads as commands or syntax, as a label may hold them: a backslash (\input{…}
+# in a label must stay text), braces, a line break (a blank line ends math mode), a tilde (a space).
+_TEX_SPECIALS = {
+    **{"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}": r"\}"},
+    **{"\\": r"\backslash ", "~": r"\sim ", "\n": " ", "\r": " "},
+}
 
 
 def to_tex(text: str) -> str:
@@ -376,8 +381,16 @@ def to_tex(text: str) -> str:
 
     >>> print(to_tex("∂E/∂w_x1,1 = x1⁽ⁱ⁾·g′(r_1⁽ⁱ⁾)"))
     \partial E/\partial w_{x_{1},1} = x_{1}^{(i)} \cdot g'(r_{1}^{(i)})
+
+    Labels in it stay text: a backslash, brace or ``%`` is written as a character, never read as
+    a command, and a control character as ``visible`` writes it.
+
+    >>> print(to_tex("∂y/∂\\input{/etc/passwd}"))
+    \partial y/\partial \backslash \mathrm{input}\{/\mathrm{etc}/\mathrm{passwd}\}
+    >>> print(to_tex("x_ + a^ + \x00"))
+    x\_ + a\hat{} + \backslash x_{00}
     """
-    out = "".join(_TEX_SPECIALS.get(ch, ch) for ch in text)
+    out = "".join(_TEX_SPECIALS.get(ch, ch) for ch in visible(text))
     words = {**_TEX_WORDS, **{op.parser or op.name: op.tex for op in ops.TABLE.values() if op.tex}}
     pattern = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
     out = re.sub(rf"(?<![\\\w])({pattern})(?=[²(′ ])", lambda m: words[m.group(1)], out)
@@ -395,4 +408,7 @@ def to_tex(text: str) -> str:
     )
     out = re.sub(r"(\^\{\([^{}]*\)\})(?=\^)", r"\1{}", out)  # δ⁽¹⁾^2: no double superscript
     out = re.sub(r"(?<![\\\w])([A-Za-z]{2,})(?![\w{])", r"\\mathrm{\1}", out)  # out, relu: one word
+    # a _ or ^ with nothing to put low or high (a label "x_", "^^41") is the character itself
+    out = re.sub(r"(?<!\\)_(?![{\\])", r"\\_", out)
+    out = re.sub(r"\^(?![{\\])", r"\\hat{}", out)
     return re.sub(r" {2,}", " ", out).strip()

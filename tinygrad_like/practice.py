@@ -37,7 +37,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tinygrad_like.explain import Explanation, Step, explain
-from tinygrad_like.expr import ExpressionError, build, functions, variables
+from tinygrad_like.expr import MAX_LENGTH, ExpressionError, build, functions, variables
 from tinygrad_like.notation import is_constant, operand
 from tinygrad_like.ops import by_parser_name, lookup
 from tinygrad_like.page import factor
@@ -50,7 +50,9 @@ SKIP, HINT, QUIT = ("skip", "s"), ("hint", "?"), ("q", "quit", "exit")
 _NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|(\.\d+))(?:[eE]([+-]?\d+))?")
 _TYPED = {"−": "-", "·": "*", "⋅": "*", "×": "*", "^": "**", "²": "**2"}
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")  # 0,5: a decimal written with a comma
-_SQUARED_CALL = re.compile(r"([A-Za-z_]\w*)²\(([^()]*)\)")  # tanh²(m): the square of tanh(m)
+# tanh²(m): the square of tanh(m). A name is tried only where a word starts, so an answer of
+# thousands of letters is read in one pass (tried at every letter, it took minutes).
+_SQUARED_CALL = re.compile(r"(?<!\w)([A-Za-z_]\w*)²\(([^()]*)\)")
 
 
 def as_typed(text: str) -> str:
@@ -454,6 +456,8 @@ class Practice:
         Raises ``ExpressionError`` for anything outside the parser's grammar or a name not in
         the graph, ``ValueError`` for an expression undefined at the graph's values.
         """
+        if len(text) > MAX_LENGTH:  # before any pass over it: an answer is a short expression
+            raise ExpressionError(f"the answer is longer than {MAX_LENGTH:,} characters")
         text = as_typed(self.shown_names.sub(lambda m: self.as_shown[m.group(0)], text))
         if _NUMBER.fullmatch(text):
             return float(text), typed_tolerance(text)

@@ -213,10 +213,12 @@ E.backward()  # back to the one sample x = (1, 0.5) for the rest of the lesson
 #
 # `trace` records this graph once and writes the backward pass out as straight-line Python, one
 # statement per edge, named after the nodes. Read the backward half against the derivation above:
-# `d_y = d_delta` is $\delta$; `d_r_5 = d_y * (y * (1.0 - y))` is $\delta\, g'(r_5)$ (for the sigmoid,
-# $g' = g(1-g)$); `d_g_r_3 = d_r_5 * w_3_5` carries it back along $w_{3,5}$; the two paths meet in
-# `d_g_r_1`, which adds what comes through $f_3$ and through $f_4$; and `d_w_x1_1 = dot(d_r_1, x1)` is the
-# last factor, $x_1$ (`dot` is a plain product for one sample and sums over the samples of a batch).
+# `d_y = d_delta` is $\delta$; `d_r_5 = d_y * l0_y` is $\delta\, g'(r_5)$, where `l0_y` is the local
+# derivative the forward half's `y, (l0_y,) = sigmoid(r_5)` computed with $g(r_5)$, as the engine does
+# (for the sigmoid, $g' = g(1-g)$); `d_g_r_3 = d_r_5 * w_3_5` carries it back along $w_{3,5}$; the
+# two paths meet in `d_g_r_1`, which adds what comes through $f_3$ and through $f_4$; and
+# `d_w_x1_1 = dot(d_r_1, x1)` is the last factor, $x_1$ (`dot` is a plain product for one sample and
+# sums over the samples of a batch).
 
 # %%
 from nn.compiled import compile_loss
