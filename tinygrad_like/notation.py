@@ -376,10 +376,12 @@ def _indices_tex(text: str) -> str:
 
 
 # Characters LaTeX reads as commands or syntax, as a label may hold them: a backslash (\input{…}
-# in a label must stay text), braces, a line break (a blank line ends math mode), a tilde (a space).
+# in a label must stay text), braces, a line break (a blank line ends math mode, and a Markdown
+# table's row), a tilde (a space), a bar (a Markdown table's column).
 _TEX_SPECIALS = {
     **{"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}": r"\}"},
-    **{"\\": r"\backslash ", "~": r"\sim ", "\n": " ", "\r": " "},
+    **{"\\": r"\backslash ", "~": r"\sim ", "\n": " ", "\r": " ", "\u2028": " ", "\u2029": " "},
+    "|": r"\vert ",  # the same bar, and no column of a Markdown table (a notebook's display)
 }
 
 
