@@ -82,6 +82,15 @@ def test_names_read_right_constants_unique_parentheses_no_minus_zero():
     assert explain(y)[1].derivative() == "∂(x·w + b)/∂(x·w)"
 
 
+def test_a_negative_constant_inside_a_formula_is_parenthesised():
+    a = Value(2.0, label="a")
+    y = (a * -1).tanh()
+    y.label = "y"
+    steps = explain(y)
+    assert steps[0].child_name == "a·(-1)"  # not a·-1, which reads as a minus sign out of place
+    assert steps[1].rule == "-1"  # ∂(a·(−1))/∂a on its own needs no parentheses
+
+
 def test_step_table_prints_and_exports():
     y, *_ = tanh_neuron()
     steps = explain(y)
