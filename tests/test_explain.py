@@ -82,6 +82,15 @@ def test_names_read_right_constants_unique_parentheses_no_minus_zero():
     assert explain(y)[1].derivative() == "∂(x·w + b)/∂(x·w)"
 
 
+def test_a_negative_constant_inside_a_formula_is_parenthesised():
+    a = Value(2.0, label="a")
+    y = (a * -1).tanh()
+    y.label = "y"
+    steps = explain(y)
+    assert steps[0].child_name == "a·(-1)"  # not a·-1, which reads as a minus sign out of place
+    assert steps[1].rule == "-1"  # ∂(a·(−1))/∂a on its own needs no parentheses
+
+
 def test_step_table_prints_and_exports():
     y, *_ = tanh_neuron()
     steps = explain(y)
@@ -275,3 +284,39 @@ def test_the_page_grows_with_nodes_plus_steps_and_says_how_to_shrink_a_huge_grap
     with pytest.raises(ValueError, match="one sample instead of a batch"):
         explain(chain(3400)).to_html(tmp_path / "c.html")  # 3 steps a link: 10,200, over 10,000
     assert explain(chain(3400)).to_html(tmp_path / "c.html", max_steps=20_000).exists()
+
+
+def test_neuron_frames_keep_each_weight_label_off_the_other_edges_and_the_deltas():
+    """Read from each frame's SVG: a weight's label box crosses no other edge's line (it would hide
+    it) and no δ written under a neuron (at 0.6 em a character, the frame's δ font)."""
+    from tinygrad_like.network_page import FRAME_DELTA_FONT
+
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.0])], [1.0])
+    for frame in explain(E).frames(model=net, level="neuron"):
+        svg = frame.svg
+        lines = {
+            eid: tuple(map(float, xy))
+            for eid, *xy in re.findall(r'id="([^"]+)" d="M([\d.]+),([\d.]+) L([\d.]+),([\d.]+)"', svg)
+        }
+        labels = re.findall(
+            r'id="(w-[^"]+)-label"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg
+        )
+        deltas = re.findall(r'<text class="delta" id="[^"]+" x="([\d.]+)" y="([\d.]+)">([^<]*)<', svg)
+        assert len(labels) == 10 and len(lines) == 11
+        for own, *box in labels:
+            x, y, w, h = map(float, box)
+            for eid, (x0, y0, x1, y1) in lines.items():
+                if eid == own:
+                    continue
+                # the segment's points, densely: none inside the box
+                inside = [
+                    x < x0 + (x1 - x0) * t / 200 < x + w and y < y0 + (y1 - y0) * t / 200 < y + h
+                    for t in range(201)
+                ]
+                assert not any(inside), (frame.title, own, "on", eid)
+            for cx, base, text in deltas:
+                half = 0.3 * FRAME_DELTA_FONT * len(text)
+                cx, base = float(cx), float(base)
+                apart = x + w < cx - half or x > cx + half or y > base + 5 or y + h < base - FRAME_DELTA_FONT
+                assert apart, (frame.title, own, "over", text)

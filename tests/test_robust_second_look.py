@@ -79,6 +79,17 @@ def test_labels_that_latex_would_obey_compile_as_text():
     compile_latex(*rows, math=False)
 
 
+@pytest.mark.parametrize("label", ["|", "a|b", "\\|", "\u2028", "a\nb"])
+def test_a_label_with_a_bar_or_a_line_break_keeps_the_notebooks_table_whole(label):
+    x, w = Value(2.0, label=label), Value(3.0, label="w")
+    y = (x * w).tanh()
+    y.backward()
+    rows = explain(y)._repr_markdown_().split("\n")  # what a notebook shows: a Markdown table
+    assert len(rows) == 2 + 3  # head, rule, one row per step (a line break split a row in two)
+    # GitHub-flavoured Markdown splits a row at every bar, even inside $…$: it must be \vert there
+    assert len({row.count("|") for row in rows}) == 1, rows
+
+
 # ---- the command line: odd options and outputs ---------------------------------------------------
 
 

@@ -37,9 +37,11 @@ FONT = 13.0  # the smallest text the view must keep readable: the weights' label
 LABEL_FONT = 13.0
 LINE = 16.0
 FRAME_FONT = 16.0  # a frame's weight labels, px
+DELTA_FONT = 15.0  # the δ under each neuron on the page, px
+FRAME_DELTA_FONT = 17.0  # and in a frame
 STYLE = (
     "svg .node text { text-anchor: middle; } svg .node text.name { font-size: 15px; } "
-    "svg .node text.delta { font-size: 15px; } "
+    f"svg .node text.delta {{ font-size: {DELTA_FONT:.0f}px; }} "
     "svg .node circle.neuron { fill: #fff; stroke: #555; stroke-width: 1.5; } "
     "svg .node.weight rect { fill: #fcfcfc; fill-opacity: .85; stroke: none; } "
     "svg .node.weight text { font-size: 13px; fill: #333; } svg .node.weight text.wgrad { fill: #1a237e; } "
@@ -82,6 +84,7 @@ def neuron_parts(
     column: float = COLUMN,
     row: float = ROW,
     font: float = LABEL_FONT,
+    delta_font: float = DELTA_FONT,
 ) -> dict:
     """What ``page_html`` takes for the neuron-level page. Each frame also carries ``answer``: the
     numbers it reveals as questions (plain text ``what``, ``value``, ``rule``, ``numbers``), for the
@@ -177,9 +180,15 @@ def neuron_parts(
             f'<path class="edge" id="e-{nid}-loss" d="M{x0 + R:.1f},{y0:.1f} L{x1 - R:.1f},{y1:.1f}"/>'
         )
     obstacles: dict[str, Box] = {}
+    written = {f"f{number_of[n]}": f"{dname(n)} = {number(delta(n), '.4g')}" for n in neurons}
+    written["loss"] = "δ = " + ", ".join(number(delta(n), ".4g") for n in output)
+    for v in grads:  # an input shows its value
+        if not v.children and v.label in centre and v.label.startswith("x"):
+            written[v.label] = number(v.data, ".4g")
     for nid, (cx, cy) in centre.items():
         obstacles[nid] = (cx - R, cy - R, cx + R, cy + R)
-        obstacles[f"{nid} δ"] = (cx - 62, cy + R + 2, cx + 62, cy + R + 24)  # the δ written under it
+        under = 0.3 * delta_font * len(written.get(nid, "δ = -0.0001234")) + 2  # 0.6 em a character
+        obstacles[f"{nid} δ"] = (cx - under, cy + R + 2, cx + under, cy + R + 24)  # what is written under it
     ends = {wid: (wid.split("-")[1], wid.split("-")[2]) for wid in label_size}
     placed = place_labels(
         obstacles, lines, label_size, NETWORK_LABELS, ends=ends, round_nodes=set(centre), over_head=False
@@ -359,7 +368,7 @@ FRAME_STYLE = (
     "svg .node.source circle.neuron { fill: #ffe0b2; stroke: #b26a00; stroke-width: 2; } "
     "svg text.frame-title { font-size: 24px; font-weight: 600; } svg text.frame-line { font-size: 21px; } "
     f"svg .node.weight text {{ font-size: {FRAME_FONT:.0f}px; }} "
-    "svg .node text.name, svg .node text.delta { font-size: 21px; }"
+    f"svg .node text.name, svg .node text.delta {{ font-size: {FRAME_DELTA_FONT:.0f}px; }}"
 )
 SVG_NS = "http://www.w3.org/2000/svg"
 HEADER = 84.0  # room above the network for the frame's title and equation
@@ -399,7 +408,15 @@ def _plain(html_text: str) -> list[str]:
 def neuron_frames(explanation, *, model=None, sample: str = "") -> list[Frame]:
     """The neuron-level page's frames as pictures (``Explanation.frames(level="neuron")``)."""
     # closer columns and larger text than the page: a frame is read at a notebook's width, unzoomed
-    parts = neuron_parts(explanation, model=model, sample=sample, column=290.0, row=250.0, font=FRAME_FONT)
+    parts = neuron_parts(
+        explanation,
+        model=model,
+        sample=sample,
+        column=350.0,
+        row=250.0,
+        font=FRAME_FONT,
+        delta_font=FRAME_DELTA_FONT,
+    )
     ET.register_namespace("", SVG_NS)
     base = ET.fromstring(parts["svg"])
     x, y, width, height = (float(v) for v in base.get("viewBox", "0 0 0 0").split())

@@ -63,6 +63,8 @@ class _Names(string.Formatter):
         if conversion == "t":
             atomic = re.fullmatch(r"[\w.,′̂⁽⁾]+|\w*\((.*)\)", value) and not _top_level(value, " ·/^")
             return value if atomic and not value.startswith("-") else f"({value})"
+        if value.startswith(("-", "−")):  # a negative number as an operand: a·(-1), not a·-1
+            return f"({value})"
         return f"({value})" if _top_level(value, "+−") and " " in value else value
 
 
@@ -76,7 +78,12 @@ def fill_names(text: str, *names: str) -> str:
     '(x + y)·w'
     >>> fill_names("{0!t}/{1!t}", "a", "x·w")
     'a/(x·w)'
+    >>> fill_names("{0}·{1}", "a", "-1")
+    'a·(-1)'
     """
+    whole = re.fullmatch(r"\{(\d+)\}", text)
+    if whole:  # the text is one operand alone (the rule of ·): nothing around it to set it apart from
+        return names[int(whole[1])]
     return _NAMES.format(text, *names)
 
 
@@ -369,10 +376,12 @@ def _indices_tex(text: str) -> str:
 
 
 # Characters LaTeX reads as commands or syntax, as a label may hold them: a backslash (\input{…}
-# in a label must stay text), braces, a line break (a blank line ends math mode), a tilde (a space).
+# in a label must stay text), braces, a line break (a blank line ends math mode, and a Markdown
+# table's row), a tilde (a space), a bar (a Markdown table's column).
 _TEX_SPECIALS = {
     **{"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "{": r"\{", "}": r"\}"},
-    **{"\\": r"\backslash ", "~": r"\sim ", "\n": " ", "\r": " "},
+    **{"\\": r"\backslash ", "~": r"\sim ", "\n": " ", "\r": " ", "\u2028": " ", "\u2029": " "},
+    "|": r"\vert ",  # the same bar, and no column of a Markdown table (a notebook's display)
 }
 
 
