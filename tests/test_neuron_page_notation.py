@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from test_page_in_browser import assert_step_readable, browser, marked, severe  # noqa: F401
 
 from nn import MLP, examples, quadratic_cost
 from tinygrad_like.explain import explain
@@ -59,7 +60,9 @@ def test_a_plain_mlps_neuron_frames_are_bp1_bp2_then_bp4_with_numpys_numbers(net
     sp3 = sigma(n["z3"]) * (1 - sigma(n["z3"]))
     sp2 = sigma(n["z2"]) * (1 - sigma(n["z2"]))
     assert frames[0].equation.startswith(f"∂C/∂a³₁ = {n['nabla'][0]:.6g}, ∂C/∂a³₂ = {n['nabla'][1]:.6g}")
-    for j in (1, 2):  # BP1 for the output layer, first; BP3 beside it
+    for j in (1, 2):  # ∇ₐC written under the output neurons, then BP1 for them; BP3 beside it
+        assert f">∂C/∂a³{SUB[str(j)]} = {n['nabla'][j - 1]:.4g}<" in frames[0].svg
+    for j in (1, 2):
         d = nielsen("δ", 3, j)
         assert frames[j].title == f"{d} at the output layer"
         assert frames[j].equation == (
@@ -130,3 +133,43 @@ def test_the_page_and_the_practice_page_speak_nielsen_and_the_blogs_network_keep
     E = sum_squared_error([three([1.0, 0.0])], [1.0])
     frames = explain(E).frames(model=three, level="neuron")
     assert frames[2].equation.startswith("δ_3 = δ·g′(r_5)·w_3,5 = ")
+
+
+def test_in_the_browser_the_arrows_step_through_nielsens_frames_readably(net_and_cost, tmp_path, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    net, C, n = net_and_cost
+    page = explain(C).to_html(tmp_path / "n.html", model=net, level="neuron", notation="nielsen")
+    browser.get(page.as_uri())
+    body = browser.find_element(By.TAG_NAME, "body")
+    for k in range(1, 19):
+        assert_step_readable(browser, k)
+        text = browser.find_element(By.ID, "explain-step").text
+        if k == 4:  # BP2 for a²₁, the neuron named and highlighted, δ²₁ numpy's
+            assert marked(browser, ".active")[0]["name"] == "a²₁"
+            assert "BP2: δ²₁ = (w3_1,1·δ³₁ + w3_2,1·δ³₂)·σ′(z²₁)" in text and f"{n['d2'][0]:.6g}" in text
+            assert browser.find_element(By.ID, "f1-delta").text == f"δ²₁ = {n['d2'][0]:.4g}"
+        if k == 7:  # BP4 for w3_1,1, received by its label
+            assert "BP4: ∂C/∂w3_1,1 = a²₁·δ³₁" in text and f"{n['dW3'][0, 0]:.6g}" in text
+            assert marked(browser, ".target")[0]["name"].startswith("w3_1,1 = ")
+        body.send_keys(Keys.ARROW_RIGHT)
+    assert severe(browser) == []
+
+
+def test_the_practice_page_checks_nielsens_delta_against_numpy(net_and_cost, tmp_path, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from test_practice_page_in_browser import texts, type_answer
+
+    net, C, n = net_and_cost
+    page = explain(C).to_html(tmp_path / "p.html", model=net, level="neuron", practice=True)
+    browser.get(page.as_uri() + "#step=2")  # after ∇ₐC (frame 1), δ³₁
+    assert browser.find_element(By.CSS_SELECTOR, ".question.open .prompt").text == "δ³₁ = ?"
+    type_answer(browser, f"{n['nabla'][0]:.6g}")  # ∂C/∂a³₁ without σ′(z³₁): named
+    assert texts(browser, ".verdict.wrong") == [
+        f"✗ wrong: {n['nabla'][0]:.6g} is not δ³₁ (∂C/∂a³₁ without σ′(z³₁))"
+    ]
+    type_answer(browser, f"{n['d3'][0]:.6g}")
+    assert len(texts(browser, ".verdict.right")) == 1
+    assert browser.find_element(By.ID, "f4-delta").text == f"δ³₁ = {n['d3'][0]:.4g}"
+    assert severe(browser) == []

@@ -100,15 +100,17 @@ def nielsen_steps(
 
     steps: list[dict] = []
     gradient = ", ".join(f"{e(dc_da(n))} = <b>{number(grads[a_of(n)])}</b>" for n in output)
-    shown = ", ".join(number(grads[a_of(n)], ".4g") for n in output)
-    shown = shown if len(output) == 1 else f"({shown})"
     steps.append(
         {
             "active": ["loss"],
             "target": ["loss"],
             "source": [],
             "edges": [],
-            "set": [["loss-delta", f"{dc_da(output[0]) if len(output) == 1 else '∇ₐ' + root} = {shown}"]],
+            # ∂C/∂a^L_j under each output neuron (its BP1 frame writes δ^L_j there), ∇ₐC under the cost
+            "set": [
+                ["loss-delta", f"∇ₐ{root}"],
+                *([f"{nid(n)}-delta", f"{dc_da(n)} = {number(grads[a_of(n)], '.4g')}"] for n in output),
+            ],
             "title": f"∇ₐ{e(root)}, the cost's gradient at the output",
             "equation": f"<p class='rule'>{gradient}</p>"
             f"<p class='muted'>for the quadratic cost {e(root)} = ½‖y − a^L‖² this is a^L_j − y_j: "
