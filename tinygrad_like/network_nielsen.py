@@ -11,17 +11,8 @@ Nielsen's notes write it, δ^l_j = ∂C/∂z^l_j being ``z.grad``:
 Names are the library's Nielsen names (``notation.node_names``): w3_1,2, z³₁, a²₁, x₁, y₁, C,
 and δ³₁ for δ^3_1 (Unicode indices where each character has one, else the plain form).
 
->>> from nn import MLP, quadratic_cost
->>> from tinygrad_like import explain
->>> net = MLP(2, [3, 2], seed=0)
->>> C = quadratic_cost([net([1.0, 0.5])], [[1.0, 0.0]])
->>> frames = explain(C).frames(model=net, level="neuron")
->>> frames[1].title, frames[1].equation.split(" = ")[:2]
-('δ³₁ at the output layer', ['BP1: δ³₁', '∂C/∂a³₁·σ′(z³₁)'])
->>> frames[3].equation.split(" = ")[:2]
-['BP2: δ²₁', '(w3_1,1·δ³₁ + w3_2,1·δ³₂)·σ′(z²₁)']
->>> frames[6].equation.split(" = ")[:2]
-['BP4: ∂C/∂w3_1,1', 'a²₁·δ³₁']
+``explain(cost).frames(model=net, level="neuron")`` of a plain ``nn.MLP`` shows them (its default
+notation is Nielsen's; ``notation="nielsen"`` asks for it on any network).
 """
 
 from __future__ import annotations
@@ -39,7 +30,11 @@ if TYPE_CHECKING:
 
 
 def delta_name(z_name: str) -> str:
-    """Nielsen's δ^l_j named after its z^l_j: ``delta_name("z³₁")`` is ``δ³₁``, ``z12_1`` gives ``δ12_1``."""
+    """Nielsen's δ^l_j = ∂C/∂z^l_j, named after its z^l_j.
+
+    >>> delta_name("z³₁"), delta_name("z12_1")
+    ('δ³₁', 'δ12_1')
+    """
     return "δ" + z_name[1:] if z_name.startswith("z") else f"δ({z_name})"
 
 
