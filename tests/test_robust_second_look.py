@@ -42,6 +42,27 @@ def test_a_large_network_under_the_limit_is_still_built():
     assert len(model.parameters()) == 785 * 100 + 101 * 10
 
 
+@pytest.mark.parametrize(
+    "dz, error, says",
+    [
+        (10**400, OverflowError, "nudge(dz): the int 10**400 (401 digits) is too large"),
+        ("a", TypeError, "nudge: dz must be a number, got str: 'a'"),
+        (None, TypeError, "nudge: dz must be a number, got NoneType: None"),
+        (1j, TypeError, "nudge: dz must be a number, got complex: 1j"),
+    ],
+)
+def test_a_nudge_by_a_huge_or_non_number_names_dz(dz, error, says):
+    from tinygrad_like import nudge
+
+    x, w = Value(1.0, label="x"), Value(2.0, label="w")
+    cost = (x * w).tanh()
+    cost.backward()
+    with pytest.raises(error) as raised:  # was "int too large to convert to float", "could not convert…"
+        nudge(cost, x, dz)
+    assert says in str(raised.value)
+    assert (x.data, cost.data) == (1.0, math.tanh(2.0))  # nothing nudged
+
+
 # ---- the practice: a long answer is read in one pass ---------------------------------------------
 
 

@@ -33,7 +33,7 @@ from tinygrad_like.graph import topological_order
 from tinygrad_like.layered import network_or_none
 from tinygrad_like.notation import indexed, named, operand, with_sample
 from tinygrad_like.ops import lookup
-from tinygrad_like.value import Value
+from tinygrad_like.value import Value, _is_real, as_float
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,9 @@ def nudge(cost: Value, node: Value, dz: float) -> Nudge:
     """
     if not isinstance(cost, Value) or not isinstance(node, Value):
         raise TypeError("nudge(cost, node, dz) needs the cost and a node of its graph, both Values")
-    dz = float(dz)
+    if not _is_real(dz):  # "a", None, 1j: float() would not name dz
+        raise TypeError(f"nudge: dz must be a number, got {type(dz).__name__}: {dz!r}")
+    dz = as_float(dz, "nudge(dz)")  # 10**400: too large, named
     if dz != dz or dz in (float("inf"), float("-inf")):
         raise ValueError(f"nudge: dz must be a finite number, got {dz!r}")
     order = topological_order(cost)
