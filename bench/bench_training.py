@@ -107,10 +107,13 @@ if __name__ == "__main__":
         f"XOR, blog's 2-2-1 sigmoid net, h = 2: all four right from epoch {first}; "
         f"after 2000 epochs y = {[round(y, 3) for y in outputs]}"
     )
-    accs, secs = digits(args.epochs)
     print(
         "digits, Nielsen's 64→16→10 sigmoid, quadratic cost, mini-batch 10, lr 3.0 (1,500 train / 297 test):"
     )
+    if missing("sklearn"):  # the digits come with scikit-learn
+        print(f"  ({missing('sklearn')})")
+        raise SystemExit(0)
+    accs, secs = digits(args.epochs)
     for e, (a, s) in enumerate(zip(accs, secs), 1):
         print(f"  epoch {e}: test accuracy {a:.1%}   {s:.2f} s")
     ours = sum(secs) / len(secs)

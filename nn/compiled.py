@@ -194,6 +194,8 @@ class ArrayTraining:
         position = {id(p): i for i, p in enumerate(self.params)}
         order = [position[id(p)] for p in optimizer.params] if self.arrays else []
         self.at = None if order == list(range(len(self.params))) else np.array(order, dtype=np.intp)
+        # one traced path (no comparisons, so never another): its function, called as it is
+        self.direct = program.direct()
 
     @staticmethod
     def fits(model, optimizer) -> str:
@@ -208,18 +210,32 @@ class ArrayTraining:
         """The steps of one epoch: the samples in ``order`` (None: as they come), ``size`` at a time."""
         import numpy as np
 
-        if order is None and size >= self.n:  # batch learning: the whole set, as it is
-            self.step(None)
-            return
-        rows = np.asarray(range(self.n) if order is None else order, dtype=np.intp)
-        for first in range(0, self.n, size):
-            self.step(rows[first : first + size])
+        with np.errstate(all="ignore"):  # inf and nan as the engine makes them; once, not per step
+            if order is None and size >= self.n:  # batch learning: the whole set, as it is
+                self._step(None)
+                return
+            rows = np.asarray(range(self.n) if order is None else order, dtype=np.intp)
+            step = self._step
+            for first in range(0, self.n, size):
+                step(rows[first : first + size])
 
     def step(self, rows: np.ndarray | None) -> None:
         """One step on these samples (an array of their indices; None: all of them, in order)."""
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            self._step(rows)
+
+    def _step(self, rows: np.ndarray | None) -> None:
+        """``step``, inside the caller's ``np.errstate``: the program's function is called as it is
+        (one traced path: no re-trace to watch for) and the update done in place."""
         inputs = self.data if rows is None else self.samples[rows].T
         seed = 1.0 / inputs.shape[1] if self.mean else 1.0  # the mean's 1/n, where backward starts
-        grads = self.program.batch(inputs, self.theta, seed=seed).grads
+        direct = self.direct
+        if direct is not None:
+            grads = direct(inputs, self.theta, inputs.shape[1], seed)[1]
+        else:
+            grads = self.program.batch(inputs, self.theta, seed=seed).grads
         self.grads = grads = cast("np.ndarray", grads)  # Program.batch gives an array
         if not self.arrays:  # an optimizer that only knows Values
             self.to_values()

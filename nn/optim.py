@@ -170,6 +170,21 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def step_arrays(self, data, grad) -> None:
+        """``Optimizer.step_arrays``; without momentum, for one group, in place: w ← w − lr·g
+        (the same numbers, without a copy of the arrays per step)."""
+        group = self.param_groups[0]
+        if (
+            len(self.param_groups) == 1
+            and not group["momentum"]
+            and type(self)._update is SGD._update  # a subclass's own update runs as it is
+            and len(data) == len(grad) == len(group["params"])
+        ):
+            decay = group["weight_decay"]
+            data -= group["lr"] * (grad + decay * data if decay else grad)
+            return
+        super().step_arrays(data, grad)
+
     def _update(self, data, grad, state, group):
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * data

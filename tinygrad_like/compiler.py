@@ -392,17 +392,29 @@ class Program:
                 f"parameters, got {len(rows)} and {len(params)}"
             )
         # outputs: a tuple of rows, or the matrix of a layer's outputs (a row each), as computed
-        if len(self._variants) == 1 and not self._variants[0].decisions:  # one path, no checks: call it
-            functions = self._variants[0].functions("batch")
+        direct = self.direct(backward)
+        if direct is not None:  # one path, no checks: call it
             with np.errstate(all="ignore"):  # inf and nan as the engine makes them
                 if backward:
-                    return Result(*functions["forward_backward"](rows, params, n, seed))
-                loss, outputs = functions["forward"](rows, params)
+                    return Result(*direct(rows, params, n, seed))
+                loss, outputs = direct(rows, params)
                 return Result(loss, [], outputs)
         if backward:
             return Result(*self._execute("forward_backward", "batch", rows, params, n, seed))
         loss, outputs = self._execute("forward", "batch", rows, params, n)
         return Result(loss, [], outputs)
+
+    def direct(self, backward: bool = True) -> Callable | None:
+        """The batch program's function itself, for a loop that calls it many times, or None when
+        the traced function branched (then ``batch`` picks the path and re-traces).
+
+        ``forward_backward(rows, params, n_samples, seed)`` gives (loss, grads, outputs) and
+        ``forward(rows, params)`` (loss, outputs), as ``batch`` does but without its checks; run
+        them inside ``np.errstate(all="ignore")`` for the engine's inf and nan without warnings.
+        """
+        if len(self._variants) != 1 or self._variants[0].decisions:
+            return None
+        return self._variants[0].functions("batch")["forward_backward" if backward else "forward"]
 
     def _retrace(self, variant: _Variant, decision: _Decision, inputs: list, arrays: bool) -> None:
         a, symbol, b, expected = variant.decisions[decision.index]

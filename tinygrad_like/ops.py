@@ -360,9 +360,21 @@ def _sigmoid(a):
 
 
 def _sigmoid_arrays(a):
-    e = np.exp(-np.abs(a))  # the same two forms, chosen per element: 1/(1 + e) or e/(1 + e)
-    s = np.where(a >= 0, 1.0, e) / (1.0 + e)
-    return s, (s * (1.0 - s),)
+    # The same two forms with one exp, chosen per element: e = exp(−|a|), then 1/(1 + e) for
+    # a ≥ 0 and e/(1 + e) below. The numerator is max(e, [a ≥ 0]): 1 where a ≥ 0 (e ≤ 1), else e
+    # (NaN stays NaN). Few calls, each in place: on a layer of a small batch, numpy's cost per
+    # call is most of the time.
+    if not isinstance(a, np.ndarray) or not a.ndim or a.dtype.kind != "f":  # a number, or integers
+        e = np.exp(-np.abs(a))
+        s = np.maximum(e, a >= 0) / (e + 1.0)
+        return s, (s * (1.0 - s),)
+    e = np.copysign(a, -1.0)  # −|a|
+    np.exp(e, out=e)
+    s = np.maximum(e, np.greater_equal(a, 0.0))
+    np.divide(s, np.add(e, 1.0, out=e), out=s)
+    local = np.subtract(1.0, s)
+    np.multiply(s, local, out=local)
+    return s, (local,)
 
 
 def _relu(a):
@@ -515,8 +527,9 @@ def power_by(n: float) -> Op:
         rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
     written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
     ident = "power_" + _fmt(n).translate(str.maketrans("-+.", "mp_"))
+    symbol = written.replace("{0!t}", "")  # a drawing's op node shows ^2, as the written form x^2
     return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=undefined,
-              name_in_programs=ident)  # fmt: skip
+              symbol=symbol, name_in_programs=ident)  # fmt: skip
 
 
 def lookup(name: str) -> Op:
