@@ -320,3 +320,15 @@ def test_neuron_frames_keep_each_weight_label_off_the_other_edges_and_the_deltas
                 cx, base = float(cx), float(base)
                 apart = x + w < cx - half or x > cx + half or y > base + 5 or y + h < base - FRAME_DELTA_FONT
                 assert apart, (frame.title, own, "over", text)
+
+
+def test_the_pages_op_circles_speak_the_notation(tmp_path):
+    # the blog calls its activation g and squares as ( )^2; Nielsen calls it σ; neither writes Python's **
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.0])], [1.0])
+    for notation, activation in (("blog", "g"), ("nielsen", "σ")):
+        path = tmp_path / f"{notation}.html"
+        explain(E, notation=notation).to_html(path, model=net)
+        marks = set(re.findall(r'class="opsym"[^>]*>([^<]*)<', path.read_text()))
+        assert activation in marks and {"g", "σ"} - {activation} <= {"g", "σ"} - marks
+        assert "^2" in marks and not any("**" in m for m in marks)
