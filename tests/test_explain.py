@@ -228,8 +228,12 @@ def test_neuron_level_frames_are_the_blogs_closing_pictures(tmp_path):
     assert frames[6].equation.startswith("∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ")
     assert frames[6].save(tmp_path / "frame.svg").read_text(encoding="utf-8").startswith("<svg")
     assert 'style="max-width: 100%' in frames[6].svg  # fits a notebook's width
-    nielsen = explain(E).frames(model=net, level="neuron", notation="nielsen")  # the blog's names
-    assert [f.equation for f in nielsen] == [f.equation for f in frames]
+    nielsen = explain(E).frames(model=net, level="neuron", notation="nielsen")  # the same frames, his words
+    assert len(nielsen) == len(frames) and nielsen[2].title == "δ³₁, from layer 4"
+    g3 = net.layers[1].neurons[0].a.data  # Nielsen's δ³₁ = w⁴₁₁·δ⁴₁·σ′(z³₁) = σ′(z³₁)·(the blog's δ_3)
+    assert nielsen[2].equation.startswith("BP2: δ³₁ = w4_1,1·δ⁴₁·σ′(z³₁) = ")
+    assert f"{delta3 * g3 * (1 - g3):.6g}" in nielsen[2].equation
+    assert nielsen[6].equation.startswith("BP4: ∂E/∂w4_1,1 = a³₁·δ⁴₁ = ")
     with pytest.raises(ValueError, match="pass model="):
         explain(E).frames(level="neuron")
     with pytest.raises(ValueError, match="level must be"):
@@ -316,3 +320,15 @@ def test_neuron_frames_keep_each_weight_label_off_the_other_edges_and_the_deltas
                 cx, base = float(cx), float(base)
                 apart = x + w < cx - half or x > cx + half or y > base + 5 or y + h < base - FRAME_DELTA_FONT
                 assert apart, (frame.title, own, "over", text)
+
+
+def test_the_pages_op_circles_speak_the_notation(tmp_path):
+    # the blog calls its activation g and squares as ( )^2; Nielsen calls it σ; neither writes Python's **
+    net = examples.three_layer(seed=0)
+    E = sum_squared_error([net([1.0, 0.0])], [1.0])
+    for notation, activation in (("blog", "g"), ("nielsen", "σ")):
+        path = tmp_path / f"{notation}.html"
+        explain(E, notation=notation).to_html(path, model=net)
+        marks = set(re.findall(r'class="opsym"[^>]*>([^<]*)<', path.read_text()))
+        assert activation in marks and {"g", "σ"} - {activation} <= {"g", "σ"} - marks
+        assert "^2" in marks and not any("**" in m for m in marks)

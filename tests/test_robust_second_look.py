@@ -143,6 +143,28 @@ def test_a_variable_written_in_full_width_letters_is_the_same_variable(tmp_path)
     assert "= 6" in result.stdout  # ∂(x·x)/∂x = 2x = 6
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", "x", "--at", "x=1,w=2", "--html", "p.html"],  # a note on w, then the refusal
+        ["draw", "1e-320//1if", "--at", "x=1"],  # Python's SyntaxWarning, then the refusal
+        ["draw", "x*2", "--at", "x=1,w=2", "-o", "g.txt"],
+    ],
+)
+def test_a_refusal_is_the_only_line_on_standard_error(tmp_path, args):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) in (1, 3), result.stderr  # 3: the text and a caret under it
+    assert result.stderr.startswith("tinygrad-like "), result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_note_on_an_unused_variable_still_follows_a_success(tmp_path):
+    result = run("draw", "x*2", "--at", "x=1,w=2", "-o", "g.svg", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == "note: w not used by the expression\n"
+
+
 def test_an_int_of_thousands_of_digits_is_refused_as_too_large():
     result = run("draw", "9" * 5000)
     refused(result, "has more than 4,300 digits, too large for a Value")

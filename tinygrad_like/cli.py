@@ -118,6 +118,15 @@ def parse_at(items: list[str]) -> dict[str, float]:
     return values
 
 
+_NOTES: list[str] = []  # notes for the standard error, written when the command succeeds
+
+
+def _say_notes() -> None:
+    for note in _NOTES:
+        print(note, file=sys.stderr)
+    _NOTES.clear()
+
+
 def _build(expression: str, at: list[str]):
     values = parse_at(at)
     try:
@@ -128,8 +137,8 @@ def _build(expression: str, at: list[str]):
         raise UsageError(f"{exc}\n{pointer}" if pointer else str(exc)) from None
     except ValueError as exc:  # an op undefined at these values (log of 0, …)
         raise UsageError(str(exc)) from None
-    if unused:
-        print(f"note: {', '.join(unused)} not used by the expression", file=sys.stderr)
+    if unused:  # said once the command has done its work: a refusal stays its one line
+        _NOTES.append(f"note: {', '.join(unused)} not used by the expression")
     if not root.label:
         root.label = "out"
     return root, leaves
@@ -253,6 +262,7 @@ def cmd_practice(args: argparse.Namespace) -> int:
     from tinygrad_like.practice import practice
 
     root, _ = _build(args.expression, args.at)
+    _say_notes()  # before the session, whose questions follow
     practice(root)  # Ctrl-D or q ends it with the summary
     return 0
 
@@ -355,8 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     _Parser.dash_word = any(w.startswith("-") and w not in ("-h", "--help") for w in words[1:])
     args = parser.parse_args(expression_first(words, parser))
+    _NOTES.clear()
     try:
         status = args.run(args)
+        _say_notes()
         if sys.stdout is not None:
             sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is reported below
         return status

@@ -20,6 +20,7 @@ import ast
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -138,7 +139,9 @@ def parse(text: str) -> ast.expr:
             "split it into smaller expressions"
         )
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like: the error says it
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         if "integer string conversion" in str(exc.msg):  # an int literal past 4,300 digits
             raise ExpressionError(

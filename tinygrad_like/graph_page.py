@@ -82,7 +82,8 @@ def sample_line(explanation) -> str:
     )
     if not inputs:
         return ""
-    return "the sample: " + ", ".join(f"{v.label} = {number(v.data, 'g')}" for v in inputs)
+    names = explanation.names  # in the explanation's notation: x1 (the blog's), x₁ (Nielsen's)
+    return "the sample: " + ", ".join(f"{names.get(v, v.label)} = {number(v.data, 'g')}" for v in inputs)
 
 
 def edge_page(explanation, *, model=None, sample: str = "", max_steps: int | None = None) -> str:
@@ -124,7 +125,9 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
         nid, e = ids[v], html.escape
         parts = [f'<g class="node" id="{nid}">']
         if v.children:
-            symbol = lookup(v.op).mark.split(" ")[0]  # the first word: Σ w·x + b does not fit in the circle
+            op = lookup(v.op)
+            # the first word: Σ w·x + b does not fit in the circle; the blog calls every activation g
+            symbol = "g" if explanation.notation == "blog" and op.activation else op.mark.split(" ")[0]
             parts.append(
                 f'<circle class="op" cx="{x + OP_R:.1f}" cy="{y + h / 2:.1f}" r="{OP_R}"/>'
                 f'<text class="opsym" x="{x + OP_R:.1f}" y="{y + h / 2:.1f}">{e(symbol)}</text>'

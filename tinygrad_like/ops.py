@@ -527,8 +527,9 @@ def power_by(n: float) -> Op:
         rule = f"{_fmt(n)}·{{0!t}}^{m if n - 1 >= 0 else '(' + m + ')'}"
     written = f"{{0!t}}^{_fmt(n)}" if n >= 0 else f"{{0!t}}^({_fmt(n)})"
     ident = "power_" + _fmt(n).translate(str.maketrans("-+.", "mp_"))
+    symbol = written.replace("{0!t}", "")  # a drawing's op node shows ^2, as the written form x^2
     return Op(name, 1, forward, written, (rule,), arrays=arrays, undefined=undefined,
-              name_in_programs=ident)  # fmt: skip
+              symbol=symbol, name_in_programs=ident)  # fmt: skip
 
 
 def lookup(name: str) -> Op:
