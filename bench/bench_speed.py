@@ -9,6 +9,7 @@ SGD in numpy), through ``fit(..., compiled=True)``, micrograd 0.1.0, PyTorch 2.1
 against numpy's forward + backward; the fixed cost of one call of a compiled program; a long
 chain built in the user's own loop; memory per node.
 
+numpy's BLAS runs on one thread, as PyTorch does here (``OPENBLAS_NUM_THREADS=1`` unless set).
 Contestants of a row run in turn, in a shuffled order each round, so all of them see the same
 machine. Each time is the median over the rounds, with the spread (25th–75th percentile) and the
 share of it spent in Python's cyclic garbage collector (timed with ``gc.callbacks``). A fast step
@@ -26,12 +27,18 @@ import statistics
 import time
 import tracemalloc
 
-import anchors
-import numpy as np
+# numpy's BLAS on one thread, as PyTorch's row (set before numpy loads it). With a pool, a large
+# product (fit's loss over the whole set after each epoch) leaves worker threads spinning on the
+# other core into the next epoch: CPU time counted against fit, and a core taken from the others.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-from nn import MLP, SGD, data, fit, hinge_loss, quadratic_cost
-from nn.compiled import batch_gradients, compile_loss
-from tinygrad_like import Value, topological_order, trace
+import anchors  # noqa: E402
+import numpy as np  # noqa: E402
+
+from nn import MLP, SGD, data, fit, hinge_loss, quadratic_cost  # noqa: E402
+from nn.compiled import batch_gradients, compile_loss  # noqa: E402
+from tinygrad_like import Value, topological_order, trace  # noqa: E402
 
 CLOCK = time.perf_counter  # --clock cpu: time.process_time, this process's CPU time
 
@@ -377,7 +384,10 @@ def main() -> None:
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     load = os.getloadavg()[0]
-    print(f"load average {load:.2f} on {os.cpu_count()} cores; clock: {args.clock}")
+    print(
+        f"load average {load:.2f} on {os.cpu_count()} cores; clock: {args.clock}; "
+        f"numpy's BLAS threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}"
+    )
     # The anchors' modules (torch's are many) go to the permanent generation, so that a collection
     # scans what the workload made, as in a process that imported only this library.
     for module in ("torch", "micrograd.nn"):
@@ -511,7 +521,8 @@ def markdown(rows, goals, load, end_load, rounds, clock) -> str:
     out.append(
         f"Medians of {rounds} rounds ({'CPU time of the process' if clock == 'cpu' else 'wall-clock time'}), "
         f"the contestants of a row interleaved in one process; load average "
-        f"{load:.2f} at the start and {end_load:.2f} at the end, on {os.cpu_count()} cores."
+        f"{load:.2f} at the start and {end_load:.2f} at the end, on {os.cpu_count()} cores; numpy's BLAS "
+        f"on OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']} thread(s), PyTorch on one."
     )
     return "\n".join(out)
 

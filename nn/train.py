@@ -7,7 +7,6 @@ Nielsen's mini-batches.
 
 from __future__ import annotations
 
-import numbers
 import random
 import sys
 import time
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 
 from nn.compiled import batch_gradients
 from nn.fit_inputs import check_fit_inputs
+from nn.layers import _is_count  # a positive int, Python's or numpy's (not True)
 from nn.losses import LOSSES, sum_squared_error
 from nn.module import Module
 from nn.optim import SGD, Optimizer
@@ -82,11 +82,6 @@ class History:
             ax2.set_ylim(0, 1.05)
         ax.set_title("training")
         return ax
-
-
-def _is_count(n: object) -> bool:
-    """A positive int, Python's or numpy's (True is not a count)."""
-    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 1
 
 
 def _loss_of(loss: Callable, outputs: Sequence, targets: Sequence) -> Value:

@@ -228,8 +228,12 @@ def test_neuron_level_frames_are_the_blogs_closing_pictures(tmp_path):
     assert frames[6].equation.startswith("∂E/∂w_3,5 = g(r_3)·g′(r_5)·δ")
     assert frames[6].save(tmp_path / "frame.svg").read_text(encoding="utf-8").startswith("<svg")
     assert 'style="max-width: 100%' in frames[6].svg  # fits a notebook's width
-    nielsen = explain(E).frames(model=net, level="neuron", notation="nielsen")  # the blog's names
-    assert [f.equation for f in nielsen] == [f.equation for f in frames]
+    nielsen = explain(E).frames(model=net, level="neuron", notation="nielsen")  # the same frames, his words
+    assert len(nielsen) == len(frames) and nielsen[2].title == "δ³₁, from layer 4"
+    g3 = net.layers[1].neurons[0].a.data  # Nielsen's δ³₁ = w⁴₁₁·δ⁴₁·σ′(z³₁) = σ′(z³₁)·(the blog's δ_3)
+    assert nielsen[2].equation.startswith("BP2: δ³₁ = w4_1,1·δ⁴₁·σ′(z³₁) = ")
+    assert f"{delta3 * g3 * (1 - g3):.6g}" in nielsen[2].equation
+    assert nielsen[6].equation.startswith("BP4: ∂E/∂w4_1,1 = a³₁·δ⁴₁ = ")
     with pytest.raises(ValueError, match="pass model="):
         explain(E).frames(level="neuron")
     with pytest.raises(ValueError, match="level must be"):

@@ -186,7 +186,8 @@ class Explanation(Sequence[Step]):
         (needs ``model=``): the blog's closing pictures, one ``network_page.Frame`` per frame of
         the neuron-level page: the neuron forming its δ (class ``active``), the neurons and
         edges it draws from, the δ and weight gradients so far, the frame's equation above.
-        ``notation``: as ``page``'s.
+        ``notation``: as ``page``'s; in Nielsen's the neuron frames are his BP1, BP2 (with BP3)
+        and BP4 with the numbers, δ^l_j under each neuron (a plain ``MLP``'s default).
         """
         if notation is not None and notation != self.notation:  # the same pass, named in that notation
             again = explain(self.root, notation=notation)

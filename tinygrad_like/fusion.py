@@ -157,6 +157,7 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
             forward.append(f"    {names[v]} = inputs[{i}]")
     emitted = set()
     views: dict[str, str] = {}  # a layer's tag → its gradients' place in grads, when it is a view
+    spans: dict[str, tuple[int, int]] = {}  # … and the parameters' positions it covers
     for p in scalar_params:
         forward.append(f"    {names[p]} = params[{plan.param_index[p]}]")
     for i, v in enumerate(plan.order):
@@ -191,6 +192,7 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
             # them): the matrices are views of params, and so are the gradients' places
             stop = first + at.size
             views[g.tag] = f"grads[{first}:{stop}].reshape({m}, {at.shape[1]})"
+            spans[g.tag] = (first, stop)
             forward.append(f"    P{g.tag} = params[{first}:{stop}].reshape({m}, {at.shape[1]})")
             forward.append(f"    W{g.tag} = P{g.tag}[:, :{k}]")
             if g.bias:
@@ -247,8 +249,9 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
             continue
         backward += edge_lines(plan, v, assigned, d_varying)
 
-    grads = ["    grads = zeros(n_params)"]
-    for g in groups:
+    joined = _joined_grads(groups, spans, plan, assigned)
+    grads = joined or ["    grads = zeros(n_params)"]
+    for g in [] if joined else groups:  # each layer's gradients written into its place
         if g.members[0] not in plan.needed:
             continue
         if g.tag in views:
@@ -290,6 +293,31 @@ def write_batch_program(plan: Plan) -> tuple[str, dict]:
     return "\n".join(lines) + "\n", constants
 
 
+def _joined_grads(groups: list[Group], spans: dict, plan: Plan, assigned: set) -> list[str]:
+    """``grads`` as the layers' gradients side by side, when the layers' parameters are all of
+    them, each layer's rows (w₁ … w_k, b per neuron) one after the other: one statement, no
+    array of zeros to fill. Otherwise []."""
+    needed = [g for g in groups if g.members[0] in plan.needed]
+    if not groups or len(needed) != len(groups) or any(g.tag not in spans for g in groups):
+        return []
+    if any(p in assigned for p in plan.params):  # a parameter also read outside its layer
+        return []
+    layers = sorted(groups, key=lambda g: spans[g.tag][0])
+    at = 0
+    for g in layers:
+        first, stop = spans[g.tag]
+        if first != at:
+            return []
+        at = stop
+    if at != len(plan.params):
+        return []
+    parts = [
+        f"concatenate((d_W{g.tag}, d_B{g.tag}), 1).ravel()" if g.bias else f"d_W{g.tag}.ravel()"
+        for g in layers
+    ]
+    return [f"    grads = concatenate(({', '.join(parts)},))"]
+
+
 def _helpers() -> dict:
     """The batch program's own functions, besides the table's and the compiler's."""
     import numpy as np
@@ -304,6 +332,7 @@ def _helpers() -> dict:
         return out
 
     return {
+        "concatenate": np.concatenate,
         "spread": spread,
         "total_lanes": lambda block: add_reduce(block, 0),  # Σ over the lanes, one number per sample
         "total_rows": lambda m: add_reduce(m, axis=1, keepdims=True),  # Σ over the samples, as a column

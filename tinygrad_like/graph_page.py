@@ -82,7 +82,8 @@ def sample_line(explanation) -> str:
     )
     if not inputs:
         return ""
-    return "the sample: " + ", ".join(f"{v.label} = {number(v.data, 'g')}" for v in inputs)
+    names = explanation.names  # in the explanation's notation: x1 (the blog's), x₁ (Nielsen's)
+    return "the sample: " + ", ".join(f"{names.get(v, v.label)} = {number(v.data, 'g')}" for v in inputs)
 
 
 def edge_page(explanation, *, model=None, sample: str = "", max_steps: int | None = None) -> str:

@@ -94,10 +94,7 @@ def neuron_parts(
             "to_html(level='neuron') draws an nn model's neurons: pass model=the nn model (an MLP)"
         )
     layers = neuron_layers(model, "to_html(level='neuron')")
-    if getattr(explanation, "notation", "") == "nielsen":  # these are the blog's pictures: its names
-        from tinygrad_like.explain import explain
-
-        explanation = explain(explanation.root, notation="blog")
+    spoken = getattr(explanation, "notation", "") or "blog"  # the explanation's: blog's or Nielsen's
     grads, names, e = _pass_grads(explanation), explanation.names, html.escape
     neurons = [n for layer in layers for n in layer]
     if any(n.z is None or n.z not in grads for n in neurons):
@@ -150,6 +147,10 @@ def neuron_parts(
     def factor(x: float) -> str:  # a number in a product: negative ones in parentheses
         return page_factor(x, ".4g")
 
+    circle_name: dict[str, str] = {}  # in Nielsen's notation a neuron is its a^l_j, an input x_k
+    if spoken == "nielsen":
+        circle_name = {f"f{number_of[n]}": name_of(a_of(n)) for n in neurons}
+        circle_name.update({v.label: name_of(v) for v in grads if not v.children and v.label in columns[0]})
     # the drawing: circles by layer, an edge per weight, each weight's label placed beside its edge
     line = font * LINE / LABEL_FONT
     parts, labels = [], []
@@ -205,7 +206,7 @@ def neuron_parts(
     for ids in columns:
         for nid in ids:
             cx, cy = centre[nid]
-            title = root if nid == "loss" else nid
+            title = root if nid == "loss" else circle_name.get(nid, nid)
             shown = ""
             if nid.startswith("x"):  # an input shows its value
                 shown = next((number(v.data, ".4g") for v in grads if v.label == nid and not v.children), "")
@@ -223,6 +224,11 @@ def neuron_parts(
     )
 
     # the frames, in the blog's order: the error signal, each neuron's δ layer by layer back, the weights
+    if spoken == "nielsen":  # the same order, as Nielsen's notes write it: BP1, BP2, then BP3/BP4
+        from tinygrad_like.network_nielsen import nielsen_steps
+
+        steps = nielsen_steps(layers, grads, names, root, inputs_of, number_of, _answer)
+        return _parts(explanation, sample, root, svg, boxes, steps)
     steps = []
     ys = ", ".join(name_of(a_of(n)) for n in output)
     signal = ", ".join(number(delta(n), ".4g") for n in output)
@@ -337,9 +343,13 @@ def neuron_parts(
                         ],
                     }
                 )
+    return _parts(explanation, sample, root, svg, boxes, steps)
+
+
+def _parts(explanation, sample: str, root: str, svg: str, boxes: dict, steps: list[dict]) -> dict:
     header = [
-        e(sample or sample_line(explanation)),
-        f"{e(root)} = {number(explanation.root.data)}; {len(steps)} frames",
+        html.escape(sample or sample_line(explanation)),
+        f"{html.escape(root)} = {number(explanation.root.data)}; {len(steps)} frames",
     ]
     return dict(
         title=f"The error signal flowing back through the network, neuron by neuron ({root})",
