@@ -150,9 +150,11 @@ def parse(text: str) -> ast.expr:
             ) from None
         stripped = text.strip()
         column = exc.offset or 0
-        if not 1 <= column <= len(stripped):  # Python says 0 when the input ends too early ("x+"): point past it
-            column = len(stripped) + 1
-            message = f"syntax error at column {column}, the end of the expression: it ends too early ({exc.msg})"
+        if not 1 <= column <= len(stripped):  # Python says 0 when the input ends too early ("x+")
+            column = len(stripped) + 1  # point past the end
+            message = (
+                f"syntax error at column {column}, the end of the expression: it ends too early ({exc.msg})"
+            )
         else:
             message = f"syntax error at column {column}: {exc.msg}"
         raise ExpressionError(message, stripped, column) from None
