@@ -9,6 +9,7 @@ the same order (drawings and step tables reproduce).
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
@@ -131,7 +132,7 @@ def start_backward(root: Value) -> list[Value]:
     """The first half of a backward pass: the order, interior grads reset to 0.0, root seeded with 1.0.
 
     Interior nodes hold this pass's numbers; leaves keep what earlier passes left
-    them (they accumulate). ``backward`` and ``explain`` both start here.
+    them (they accumulate).
     """
     order = topological_order(root)
     for node in order:
@@ -141,12 +142,54 @@ def start_backward(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value) -> list[Value]:
-    """Fill ``grad`` on every node reachable from ``root`` with ∂root/∂node; return the order.
+def interior_order(root: Value) -> list[Value]:
+    """The nodes an operation made (those with children), in ``topological_order``'s order,
+    each one's grad reset to 0.0 as it is met: what ``backward`` walks.
 
-    After ``start_backward``, for each node from the root down, add
-    ``local × upstream`` to each child: the chain rule, read off the
-    ``local_grads`` the forward pass stored.
+    Leaves are left out (they only receive gradient, and keep what earlier passes left them),
+    so a graph whose operations each take a constant (``y * 1.0001 + 0.0001``) is walked in
+    half the steps. A root that is a leaf is its own order.
+
+    >>> from tinygrad_like import Value
+    >>> a = Value(1.0, label="a")
+    >>> b = a * 2.0; b.label = "b"
+    >>> [v.label for v in interior_order(b + a)]
+    ['b', '']
+    """
+    order: list[Value] = []
+    state: dict[Value, bool] = {root: False}  # as in topological_order
+    seen = state.get
+    stack: list[tuple[Value, Iterator[Value]]] = []  # the nodes above the one being walked
+    node, children = root, iter(root.children)
+    while True:
+        for child in children:
+            if not child.children:
+                continue  # a leaf
+            done = seen(child)
+            if done is None:
+                state[child] = False
+                child.grad = 0.0
+                stack.append((node, children))
+                node, children = child, iter(child.children)
+                break
+            if done is False:
+                raise _cycle_error([*(v for v, _ in stack), node], child)
+        else:
+            state[node] = True
+            order.append(node)
+            if not stack:
+                return order
+            node, children = stack.pop()
+
+
+def backward(root: Value) -> list[Value]:
+    """Fill ``grad`` on every node reachable from ``root`` with ∂root/∂node; return the
+    nodes operations made, in topological order (``interior_order``).
+
+    Interior grads are reset, the root is seeded with 1.0, and then, for each
+    node from the root down, ``local × upstream`` is added to each child: the
+    chain rule, read off the ``local_grads`` the forward pass stored. Leaves
+    accumulate across passes.
     """
     # cycle_collector_paused(), written out: `with` makes a bound method, and that allocation
     # could set off the very collection of the freshly built graph the pause is there to avoid.
@@ -154,7 +197,8 @@ def backward(root: Value) -> list[Value]:
     if paused:
         gc.disable()
     try:
-        order = start_backward(root)
+        order = interior_order(root)
+        root.grad = 1.0
         # Reverse topological order: a node's grad is complete before it is passed on.
         for node in reversed(order):
             upstream = node.grad

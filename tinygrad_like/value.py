@@ -17,11 +17,11 @@ from __future__ import annotations
 import gc
 import numbers
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from operator import attrgetter
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from tinygrad_like import graph
 from tinygrad_like.ops import TABLE, Op, lookup, power_by
@@ -47,6 +47,11 @@ class _GradMode(threading.local):
 
 
 _MODE = _GradMode()  # one object whose attributes each thread sees separately
+# How many no_grad blocks are open, in all threads together. While none is, every thread records
+# and an operation need not ask its thread (a thread-local lookup costs as much as a slot write).
+# A thread's `recording` is False only while its own block is counted here.
+_no_grad_blocks = 0
+_BLOCKS = threading.Lock()
 
 
 @contextmanager
@@ -62,12 +67,17 @@ def no_grad() -> Iterator[None]:
     >>> b.data, b.op, b.children
     (9.0, '', ())
     """
+    global _no_grad_blocks
+    with _BLOCKS:
+        _no_grad_blocks += 1
     before = _MODE.recording
     _MODE.recording = False
     try:
         yield
     finally:
         _MODE.recording = before
+        with _BLOCKS:
+            _no_grad_blocks -= 1
 
 
 @contextmanager
@@ -127,6 +137,65 @@ def as_float(x: object, where: str) -> float:
         return float(x)  # type: ignore[arg-type]
     except OverflowError:
         raise too_large(where, x) from None
+
+
+def _operator(op: Op) -> Callable[[Any, Any], Any]:
+    """The function ``a ∘ b`` for a two-operand table entry, where one side may be a plain number
+    (made a constant leaf); other types give ``NotImplemented``. ``Value.__mul__`` is
+    ``_operator(TABLE["*"])``: the op's entry is bound once, so an operation is one call.
+
+    The cycle collector is paused while the node is made, as in ``graph.cycle_collector_paused``
+    (written out here: this is the hottest function of the engine). A graph has no cycles, and a
+    long graph built in a user's own loop would otherwise be re-scanned again and again.
+    """
+    forward, name = op.forward, op.name
+
+    def operation(a, b):
+        paused = _collector_enabled()
+        if paused:
+            _disable_collector()
+        try:
+            if not isinstance(a, Value):  # a reflected operation (2 * x): b is the Value
+                if not isinstance(b, Value):
+                    return NotImplemented
+                a = _operand(a, name, "left")
+                if a is NotImplemented:
+                    return a
+            elif not isinstance(b, Value):  # y * 1.0001
+                if type(b) is float:  # a plain number, the common case: a constant leaf (_leaf, inlined)
+                    leaf = _new(Value)
+                    leaf.data, leaf.grad, leaf.label, leaf.op = b, 0.0, "", ""
+                    leaf.children = leaf.local_grads = ()
+                    b = leaf
+                else:
+                    b = _operand(b, name, "right")
+                    if b is NotImplemented:
+                        return b
+            data, local_grads = forward(a.data, b.data)
+            if _no_grad_blocks and not _MODE.recording:
+                return Value(data)
+            node = _new(Value)  # _node(), inlined
+            node.data = data
+            node.grad = 0.0
+            node.label = ""
+            node.op = name
+            node.children = (a, b)
+            node.local_grads = local_grads
+            return node
+        finally:
+            if paused:
+                _enable_collector()
+
+    return operation
+
+
+def _operand(x: object, name: str, side: str):
+    """A plain number beside a Value as a constant leaf; ``NotImplemented`` for anything else."""
+    if type(x) is float:
+        return _leaf(x)
+    if _is_real(x):
+        return Value(as_float(x, f"{name} (the {side} operand)"))
+    return NotImplemented
 
 
 class Value:
@@ -238,29 +307,23 @@ class Value:
 
     # ---- operators: each one is a table entry applied to the operands ------------------------
 
-    def __add__(self, other):  # self + other
-        return _binary(_ADD, self, other)
+    # a ∘ b: the table entry bound once (see _operator); the reflected ones (2 * x) swap the sides
+    __add__ = _operator(_ADD)  # self + other
+    __sub__ = _operator(_SUB)  # self - other
+    __mul__ = _operator(_MUL)  # self * other
+    __truediv__ = _operator(_DIV)  # self / other
 
     def __radd__(self, other):  # other + self
-        return _binary(_ADD, other, self)
-
-    def __sub__(self, other):  # self - other
-        return _binary(_SUB, self, other)
+        return Value.__add__(other, self)
 
     def __rsub__(self, other):  # other - self
-        return _binary(_SUB, other, self)
-
-    def __mul__(self, other):  # self * other
-        return _binary(_MUL, self, other)
+        return Value.__sub__(other, self)
 
     def __rmul__(self, other):  # other * self
-        return _binary(_MUL, other, self)
-
-    def __truediv__(self, other):  # self / other
-        return _binary(_DIV, self, other)
+        return Value.__mul__(other, self)
 
     def __rtruediv__(self, other):  # other / self
-        return _binary(_DIV, other, self)
+        return Value.__truediv__(other, self)
 
     def __neg__(self):  # -self
         return _unary(_NEG, self)
@@ -276,7 +339,7 @@ class Value:
         return _unary(power_by(as_float(other, "** (the exponent)")), self)
 
     def __rpow__(self, other):  # other ** self
-        return _binary(_POW, other, self)
+        return _power(other, self)
 
     def apply(self, op: str | Op, *others: Value | float) -> Value:
         r"""This Value (then ``others``) through a table entry, by name or as an ``ops.Op``:
@@ -367,7 +430,6 @@ class Value:
         return apply(_WSUM, *operands)
 
 
-
 _COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__, "!=": float.__ne__}
 
 
@@ -387,49 +449,6 @@ def _compare(symbol: str, a: Value, b: object):
     return outcome
 
 
-def _binary(op: Op, a: object, b: object):
-    """Apply a two-operand op where one side may be a plain number; other types are refused.
-
-    The cycle collector is paused while the node is made, as in ``graph.cycle_collector_paused``
-    (written out here: this is the hottest function of the engine). A graph has no cycles, and a
-    long graph built in a user's own loop would otherwise be re-scanned again and again.
-    """
-    paused = _collector_enabled()
-    if paused:
-        _disable_collector()
-    try:
-        if not isinstance(a, Value):  # a reflected operation (2 * x): b is the Value
-            if not isinstance(b, Value):
-                return NotImplemented
-            if type(a) is float:  # a plain number, the common case: a constant leaf
-                a = _leaf(a)
-            elif _is_real(a):
-                a = Value(as_float(a, f"{op.name} (the left operand)"))
-            else:
-                return NotImplemented
-        elif not isinstance(b, Value):
-            if type(b) is float:  # y * 1.0001
-                b = _leaf(b)
-            elif _is_real(b):
-                b = Value(as_float(b, f"{op.name} (the right operand)"))
-            else:
-                return NotImplemented
-        data, local_grads = op.forward(a.data, b.data)
-        if not _MODE.recording:
-            return Value(data)
-        node = _new(Value)  # _node(), inlined
-        node.data = data
-        node.grad = 0.0
-        node.label = ""
-        node.op = op.name
-        node.children = (a, b)
-        node.local_grads = local_grads
-        return node
-    finally:
-        if paused:
-            _enable_collector()
-
-
 def apply(op: Op, *operands: Value | float) -> Value:
     """Apply a table entry: compute result and local derivatives, record them on a new node.
 
@@ -442,7 +461,7 @@ def apply(op: Op, *operands: Value | float) -> Value:
     ...
     tinygrad_like.ops.DomainError: log: log of 0.0 is undefined; log needs a positive number
     """
-    paused = _collector_enabled()  # as in _binary
+    paused = _collector_enabled()  # as in _operator
     if paused:
         _disable_collector()
     try:
@@ -450,7 +469,7 @@ def apply(op: Op, *operands: Value | float) -> Value:
         if op.arity is not None and len(children) != op.arity:
             raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(children)}")
         data, local_grads = op.forward(*[c.data for c in children])
-        if not _MODE.recording:
+        if _no_grad_blocks and not _MODE.recording:
             return Value(data)
         return _node(data, op.name, children, local_grads)
     finally:
@@ -480,12 +499,12 @@ def weighted_sum_of_values(weights: list[Value], inputs: list[Value], bias: Valu
 
 def _unary(op: Op, a: Value) -> Value:
     """``apply`` for one operand that is a Value: the typed methods' path (``x.relu()``, ``-x``)."""
-    paused = _collector_enabled()  # as in _binary
+    paused = _collector_enabled()  # as in _operator
     if paused:
         _disable_collector()
     try:
         data, local_grads = op.forward(a.data)
-        if not _MODE.recording:
+        if _no_grad_blocks and not _MODE.recording:
             return Value(data)
         node = _new(Value)  # _node(), inlined
         node.data = data
@@ -514,12 +533,12 @@ def _leaf(data: float) -> Value:
 
 def _node_of(op: Op, children: tuple) -> Value:
     """``apply`` for operands that are all Values already (a neuron's weighted sum)."""
-    paused = _collector_enabled()  # as in _binary
+    paused = _collector_enabled()  # as in _operator
     if paused:
         _disable_collector()
     try:
         data, local_grads = op.forward(*map(_data, children))
-        if not _MODE.recording:
+        if _no_grad_blocks and not _MODE.recording:
             return Value(data)
         return _node(data, op.name, children, local_grads)
     finally:
@@ -534,6 +553,7 @@ def _constant(x: object, op: str) -> Value:
     return Value(as_float(x, f"{op} (an operand)"))
 
 
+_power = _operator(_POW)  # a number ** a Value
 _new = object.__new__
 _data = attrgetter("data")
 _collector_enabled, _disable_collector, _enable_collector = gc.isenabled, gc.disable, gc.enable
