@@ -83,6 +83,16 @@ def test_syntax_error_points_at_the_column(tmp_path):
     assert caret.index("^") == line.index("*", line.index("*") + 1)
 
 
+@pytest.mark.parametrize("expression", ["x+", "x**", "tanh(x) * w -"])
+def test_an_expression_that_ends_too_early_points_past_its_end(tmp_path, expression):
+    result = run("draw", expression, "--at", "x=1,w=2", "-o", str(tmp_path / "g.svg"))
+    assert result.returncode == 2
+    # columns count from 1: the one after the last character, not "column 0" with no caret
+    assert f"column {len(expression) + 1}, the end of the expression" in result.stderr
+    line, caret = result.stderr.splitlines()[-2:]
+    assert line == "  " + expression and caret == " " * (len(expression) + 2) + "^"
+
+
 @pytest.mark.parametrize(
     "at, message", [("x", "name=number"), ("x=abc", "not a number"), ("x=inf", "finite")]
 )

@@ -148,8 +148,16 @@ def parse(text: str) -> ast.expr:
                 "a number in the expression has more than 4,300 digits, too large for a Value, whose "
                 "data is a 64-bit float (at most about 1.8e308)"
             ) from None
+        stripped = text.strip()
         column = exc.offset or 0
-        raise ExpressionError(f"syntax error at column {column}: {exc.msg}", text.strip(), column) from None
+        if not 1 <= column <= len(stripped):  # Python says 0 when the input ends too early ("x+")
+            column = len(stripped) + 1  # point past the end
+            message = (
+                f"syntax error at column {column}, the end of the expression: it ends too early ({exc.msg})"
+            )
+        else:
+            message = f"syntax error at column {column}: {exc.msg}"
+        raise ExpressionError(message, stripped, column) from None
     except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting this way
         raise ExpressionError(
             "the expression is nested too deeply for Python's parser; split it into smaller expressions"

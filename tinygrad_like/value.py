@@ -376,7 +376,9 @@ def _compare(symbol: str, a: Value, b: object):
     if isinstance(b, Value):
         right = b.data
     elif _is_real(b):
-        right = as_float(b, f"{symbol} (the right operand)")
+        # Python compares a float with an int or a fraction exactly (2.0 < 10**400 is True); only a
+        # traced comparison must hold the number as a float, for the compiled program to check it
+        right = b if _MODE.decisions is None else as_float(b, f"{symbol} (the right operand)")
     else:
         return NotImplemented
     outcome = _COMPARE[symbol](a.data, right)
