@@ -1,7 +1,8 @@
 """Make the README's pictures: python docs/make_pictures.py.
 
-Writes docs/neuron.svg (draw_dot of the quick example tanh(x·w + b), top to bottom), docs/network.svg (draw_network of the blog's
-network), docs/graph.svg (draw_dot of its E with model=), docs/frame.svg (a neuron-level frame)
+Writes docs/neuron.svg (draw_dot of the quick example tanh(x·w + b), top to bottom),
+docs/network.svg (draw_network of the blog's network), docs/graph.svg (draw_dot of its E with
+model=), docs/frame.svg (a neuron-level frame)
 and two screenshots of the step-through pages at 1280×720 in headless Chromium:
 docs/backprop.png (edge level) and docs/neurons.png (neuron level).
 """
