@@ -113,7 +113,7 @@ def test_next_and_arrows_move_the_marked_nodes_along_the_backward_order(tmp_path
         "[g.querySelector('text.name').textContent, g.querySelector('text.grad').textContent])"
     )
     grads = dict(grads)
-    assert grads["x"] == "grad 0.0000" and grads["b"] == f"grad {steps[2].child_grad:.3e}"
+    assert grads["x"] == "grad 0" and grads["b"] == f"grad {steps[2].child_grad:.4g}"
     # exactly one node carries each class, and only node groups carry them
     assert len(marked(browser, ".active")) == len(marked(browser, ".target")) == 1
     assert severe(browser) == []
@@ -129,7 +129,13 @@ def test_the_view_follows_every_step_of_the_demo_page_at_1280x720(tmp_path, brow
     browser.get(page.as_uri())
     assert browser.execute_script("return [window.innerWidth, window.innerHeight]") == [1280, 720]
     text = browser.find_element(By.TAG_NAME, "header").text
-    assert "x1 = 1, x2 = 0" in text and f"E = {E.data:.6g}" in text
+    assert "x1 = 1, x2 = 0" in text and f"E = {E.data:.4g};" in text
+    # one quantity, one format: the header's E is written as E's node writes its data
+    data = browser.execute_script(
+        "return Array.from(document.querySelectorAll('g.node')).filter("
+        "g => g.querySelector('text.name').textContent === 'E')[0].querySelector('text.data').textContent"
+    )
+    assert data == f"data {E.data:.4g}"
     for k in range(min(40, len(steps))):
         assert_step_readable(browser, k + 1)
         assert marked(browser, ".active")[0]["name"] == steps[k].node_name
@@ -256,3 +262,36 @@ def test_the_neuron_level_page_follows_the_blogs_order_with_the_blogs_numbers(tm
         browser.find_element(By.ID, "next").click()
     assert seen[:6] == ["E", "f5", "f3", "f4", "f1", "f2"]  # y → f5 → f3, f4 → f1, f2, then the weights
     assert len(seen) == 6 + 10 and severe(browser) == []
+
+
+TERMS = """
+return Array.from(document.querySelectorAll(arguments[0] + ' .term')).map(
+  s => [s.textContent, Array.from(s.getClientRects()).map(r => Math.round(r.top))]);
+"""
+
+
+def test_a_formula_breaks_only_between_its_terms(tmp_path, browser):
+    """δ_1 = δ_3·g′(r_3)·w_1,3 + δ_4·g′(r_4)·w_1,4 does not fit the side panel's line: it wraps
+    between terms, never inside one (no "δ_4·g′" on one line and "(r_4)·w_1,4" on the next)."""
+    from selenium.webdriver.common.by import By
+
+    net, E = demo_graph()
+    page = explain(E).to_html(tmp_path / "neurons.html", model=net, level="neuron")
+    browser.get(page.as_uri())
+    total = int(browser.find_element(By.ID, "counter").text.split("/")[1])
+    wrapped = 0
+    for k in range(total):
+        rule = browser.find_element(By.CSS_SELECTOR, "#explain-step .rule")
+        line = float(
+            browser.execute_script("return parseFloat(getComputedStyle(arguments[0]).lineHeight)", rule)
+        )
+        wrapped += rule.size["height"] > 1.5 * line
+        for where in ("#explain-step", "header"):
+            for term, tops in browser.execute_script(TERMS, where):
+                assert len(tops) == 1, f"frame {k + 1}: {term!r} is split over lines at {tops}"
+        if k == 4:
+            terms = [t for t, _ in browser.execute_script(TERMS, "#explain-step .rule")]
+            assert terms == ["δ_1", "=", "δ_3·g′(r_3)·w_1,3", "+", "δ_4·g′(r_4)·w_1,4"]
+        browser.find_element(By.ID, "next").click()
+    assert wrapped >= 2  # the long formulas (δ_1, δ_2) did need more than one line
+    assert severe(browser) == []

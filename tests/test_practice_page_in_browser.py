@@ -81,7 +81,7 @@ def test_a_wrong_answer_is_marked_a_right_one_reveals_the_frame_and_the_score_co
     assert len(texts(browser, ".verdict.right")) == 2
     solution = browser.find_element(By.CSS_SELECTOR, ".solution")
     assert solution.is_displayed() and "1 − tanh²(m)" in solution.text  # the frame: its equation
-    assert grad_of(browser, "m") == "grad 1.816e-04"  # and the grad drawn in the graph
+    assert grad_of(browser, "m") == "grad 0.0001816"  # and the grad drawn in the graph
     score = browser.find_element(By.ID, "score").text
     assert score.startswith("score: 1 of 10 right the first time · 1 of 5 steps done · 1 hint · 0 skipped")
     assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-done") == "1"

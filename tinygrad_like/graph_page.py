@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from tinygrad_like.draw import fmt, neuron_layers
+from tinygrad_like.draw import neuron_layers
 from tinygrad_like.layout import layered_layout
 from tinygrad_like.notation import indexed, number, operand
 from tinygrad_like.ops import lookup
@@ -24,8 +24,11 @@ OP_R = 12.0
 OP_GAP = 10.0
 
 
+NODE_NUMBER = ".4g"  # how a node's data and grad are written, in its box and the header alike
+
+
 def _box_lines(name: str, data: float, grad: float) -> list[str]:
-    return [name, f"data {fmt(data)}", f"grad {fmt(grad)}"]
+    return [name, f"data {number(data, NODE_NUMBER)}", f"grad {number(grad, NODE_NUMBER)}"]
 
 
 def _equation(step, upstream_name: str, roles: dict) -> str:
@@ -102,7 +105,7 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
     ids = {v: f"n{i}" for i, v in enumerate(nodes)}
     widest: dict = {}  # each node's grad with the longest text the pass shows, to size its box
     for s in steps:
-        if len(fmt(s.child_grad)) > len(fmt(widest.get(s.child, 0.0))):
+        if len(number(s.child_grad, NODE_NUMBER)) > len(number(widest.get(s.child, 0.0), NODE_NUMBER)):
             widest[s.child] = s.child_grad
     sizes = {}
     for v in nodes:
@@ -164,7 +167,7 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
                 "target": [ids[s.child]],
                 "source": [],
                 "edges": [f"e{s.index}"],
-                "set": [[f"{ids[s.child]}-grad", f"grad {fmt(s.child_grad)}"]],
+                "set": [[f"{ids[s.child]}-grad", f"grad {number(s.child_grad, NODE_NUMBER)}"]],
                 "title": f"step {s.index + 1} of {len(steps)}",
                 "equation": _equation(s, s.node_name, roles),
             }
@@ -174,7 +177,7 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
         html.escape(line)
         for line in (
             sample or sample_line(explanation),
-            f"{root_name} = {number(root.data)}; {len(steps)} steps, one per edge, in the order "
+            f"{root_name} = {number(root.data, NODE_NUMBER)}; {len(steps)} steps, one per edge, in the order "
             f"backward() takes them, starting from {root_name}.grad = 1",
         )
         if line

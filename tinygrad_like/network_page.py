@@ -349,7 +349,7 @@ def neuron_parts(
 def _parts(explanation, sample: str, root: str, svg: str, boxes: dict, steps: list[dict]) -> dict:
     header = [
         html.escape(sample or sample_line(explanation)),
-        f"{html.escape(root)} = {number(explanation.root.data)}; {len(steps)} frames",
+        f"{html.escape(root)} = {number(explanation.root.data, '.4g')}; {len(steps)} frames",
     ]
     return dict(
         title=f"The error signal flowing back through the network, neuron by neuron ({root})",

@@ -57,6 +57,7 @@ main { flex: 1; display: flex; min-height: 0; }
 .rule { font-size: 1.1em; }
 .muted { color: #666; font-size: .9em; }
 .keys { color: #666; font-size: .85em; }
+.term { white-space: nowrap; }
 svg .node rect { fill: #fff; stroke: #555; stroke-width: 1.2; }
 svg .node .op { fill: #eef; stroke: #557; }
 svg .node text { font-size: 14px; font-family: system-ui, sans-serif; fill: #222; }
@@ -91,6 +92,29 @@ SCRIPT = r"""
   const shown = Object.assign({}, original);   // the texts on the page now
   let shownKnown = new Set();                  // the nodes marked known now
 
+  function keepTerms(root) {
+    // a formula breaks only between its terms: each run of text without a space (δ_3·g′(r_3)·w_1,3,
+    // -0.0437799) is one span.term that never wraps, so a line breaks only at the spaces around = and +
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    texts.forEach(t => {
+      if (t.parentNode.classList && t.parentNode.classList.contains('term')) return;
+      const pieces = t.textContent.split(/(\s+)/);
+      if (pieces.filter(p => p.trim()).length < 1) return;
+      const frag = document.createDocumentFragment();
+      pieces.forEach(p => {
+        if (!p) return;
+        if (!p.trim()) { frag.appendChild(document.createTextNode(p)); return; }
+        const span = document.createElement('span');
+        span.className = 'term';
+        span.textContent = p;
+        frag.appendChild(span);
+      });
+      t.parentNode.replaceChild(frag, t);
+    });
+  }
+  keepTerms(document.querySelector('header'));
   function setView(cx, cy, scale) {
     const [w, h] = size;
     view = {cx, cy, scale};
@@ -171,6 +195,7 @@ SCRIPT = r"""
     slider.value = index;
     counter.textContent = (index + 1) + ' / ' + steps.length;
     panel.innerHTML = '<h2>' + s.title + '</h2>' + s.equation;
+    keepTerms(panel);
     document.body.dataset.step = index;
     follow();
     document.dispatchEvent(new CustomEvent('pagestep', {detail: {index}}));   // for pages built on this one
