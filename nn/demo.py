@@ -81,8 +81,8 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 1
     print(f"  central differences:   ∂E/∂w_x1,1 = {finite:.10g}")
     print("  the three agree" if agree else "  THEY DISAGREE: please report this")
 
-    print("\nEvery δ of every neuron, sample by sample (δ_j is the blog's, δ^l_j Nielsen's):")
-    print(delta_table(E))
+    print()
+    print(delta_table(E))  # its own heading says what it is
 
     # One teacher sample for the pictures, as in the blog's figures: its error is E⁽³⁾.
     x, t = X[2], Y[2]

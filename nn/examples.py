@@ -101,6 +101,10 @@ class Exercise:
     loss: Value
     tasks: dict[str, Value] = field(default_factory=dict)
     target_name: str = "t"  # the blog's t; Nielsen's desired output is y(x)
+    # each task as the document derives it: "δ_3 = ∂E/∂g(r_3) = δ·g′(r_5)·w_3,5"
+    formulas: dict[str, str] = field(default_factory=dict)
+    # what a node's gradient is in the document's terms, by label: {"r_5": "δ·g′(r_5)", "g(r_3)": "δ_3 = …"}
+    meanings: dict[str, str] = field(default_factory=dict)
 
     @property
     def sample(self) -> str:
@@ -144,8 +148,21 @@ class Exercise:
 
         ``ask`` and ``tell`` are ``tinygrad_like.practice``'s: ``scripted([...])`` for a lesson
         that runs by itself, ``input``/``print`` (the default) for a learner at the keyboard.
+        A named task is said at the start in the document's terms ("you compute δ_3 = ∂E/∂g(r_3) =
+        δ·g′(r_5)·w_3,5"), and the number found is named so when its step completes it ("that is
+        δ_3 = δ·g′(r_5)·w_3,5 = 0.0056357474"); so are the gradients a question gives (r_5.grad,
+        which is δ·g′(r_5)).
         """
-        return practice(self.loss, ask=ask, tell=tell, only=self._only(tasks))
+        tell = tell or print
+        for task in tasks:
+            if isinstance(task, str) and task in self.formulas:
+                node, where = self.tasks[task].label, f"{self.document}, sample {self.sample}"
+                tell(f"Task ({where}): compute {self.formulas[task]}, the gradient {node}.grad.")
+        return practice(self.loss, ask=ask, tell=tell, only=self._only(tasks), meanings=self._meanings())
+
+    def _meanings(self) -> dict[Value, str]:
+        nodes = {v.label: v for v in self.explain().names if v.label}
+        return {nodes[label]: said for label, said in self.meanings.items() if label in nodes}
 
     def widget(self, *tasks: str | Value) -> PracticeWidget:
         """The same practice as a notebook widget (``tinygrad_like.practice_widget``; needs ipywidgets)."""
@@ -164,12 +181,25 @@ def _task(loss: Value, labels: dict[str, str]) -> dict[str, Value]:
     return {task: nodes[label] for task, label in labels.items()}
 
 
-def _blog_exercise(name: str, section: str, model: MLP, labels: dict[str, str]) -> Exercise:
+def _formulas(labels: dict[str, str], meanings: dict[str, str], cost: str) -> dict[str, str]:
+    """Each task as the blog derives it, from what its node's gradient means: δ_3 = ∂E/∂g(r_3) = …"""
+    out = {}
+    for task, label in labels.items():
+        name, formula = meanings[label].split(" = ", 1)
+        out[task] = f"{name} = ∂{cost}/∂{label} = {formula}"
+    return out
+
+
+def _blog_exercise(
+    name: str, section: str, model: MLP, labels: dict[str, str], meanings: dict[str, str]
+) -> Exercise:
     """A blog network on the exercises' sample x = (1, 0.5), t = 1, with the blog's E = ½(y − t)²."""
     x, t = [1.0, 0.5], [1.0]
     loss = sum_squared_error([model(x)], t)
     loss.label = "E"
-    return Exercise(name, f"the blog post, {section!r}", model, x, t, loss, _task(loss, labels))
+    document, tasks = f"the blog post, {section!r}", _task(loss, labels)
+    formulas = _formulas(labels, meanings, "E")
+    return Exercise(name, document, model, x, t, loss, tasks, formulas=formulas, meanings=meanings)
 
 
 def two_layer_exercise(seed: int = 0) -> Exercise:
@@ -183,7 +213,20 @@ def two_layer_exercise(seed: int = 0) -> Exercise:
     (['δ', '∇E(ŵ_1)', '∇E(b̂)', '∇E(w_1,1)', '∇E(b_1)'], 'ŵ_1')
     """
     labels = {"δ": "y", "∇E(ŵ_1)": "ŵ_1", "∇E(b̂)": "b̂", "∇E(w_1,1)": "w_1,1", "∇E(b_1)": "b_1"}
-    return _blog_exercise("blog, two layers", "Deriving the formula", two_layer(2, 2, seed=seed), labels)
+    meanings = {
+        "y": "δ = y − t",
+        "r̂": "δ·g′(r̂)",
+        "ŵ_1": "∇E(ŵ_1) = δ·g′(r̂)·g(r_1)",
+        "b̂": "∇E(b̂) = δ·g′(r̂)",
+        "g(r_1)": "δ·g′(r̂)·ŵ_1",
+        "g(r_2)": "δ·g′(r̂)·ŵ_2",
+        "r_1": "δ·g′(r̂)·ŵ_1·g′(r_1)",
+        "r_2": "δ·g′(r̂)·ŵ_2·g′(r_2)",
+        "w_1,1": "∇E(w_1,1) = δ·g′(r̂)·ŵ_1·g′(r_1)·x_1",
+        "b_1": "∇E(b_1) = δ·g′(r̂)·ŵ_1·g′(r_1)",
+    }
+    model = two_layer(2, 2, seed=seed)
+    return _blog_exercise("blog, two layers", "Deriving the formula", model, labels, meanings)
 
 
 def three_layer_exercise(seed: int = 0) -> Exercise:
@@ -198,7 +241,22 @@ def three_layer_exercise(seed: int = 0) -> Exercise:
     ('g(r_1)', 36)
     """
     labels = {"δ": "y", "δ_3": "g(r_3)", "δ_4": "g(r_4)", "δ_1": "g(r_1)", "∇E(w_x1,1)": "w_x1,1"}
-    return _blog_exercise("blog, three layers", "Why backpropagation?", three_layer(seed=seed), labels)
+    meanings = {
+        "y": "δ = y − t",
+        "r_5": "δ·g′(r_5)",
+        "g(r_3)": "δ_3 = δ·g′(r_5)·w_3,5",
+        "g(r_4)": "δ_4 = δ·g′(r_5)·w_4,5",
+        "r_3": "δ_3·g′(r_3)",
+        "r_4": "δ_4·g′(r_4)",
+        "g(r_1)": "δ_1 = δ_3·g′(r_3)·w_1,3 + δ_4·g′(r_4)·w_1,4",
+        "g(r_2)": "δ_2 = δ_3·g′(r_3)·w_2,3 + δ_4·g′(r_4)·w_2,4",
+        "r_1": "δ_1·g′(r_1)",
+        "r_2": "δ_2·g′(r_2)",
+        # the blog writes g′(r_4) in this update: a slip (the engine's number is δ_1·g′(r_1)·x_1)
+        "w_x1,1": "∇E(w_x1,1) = δ_1·g′(r_1)·x_1",
+    }
+    model = three_layer(seed=seed)
+    return _blog_exercise("blog, three layers", "Why backpropagation?", model, labels, meanings)
 
 
 def nielsen_exercise(seed: int = 0) -> Exercise:
@@ -223,8 +281,28 @@ def nielsen_exercise(seed: int = 0) -> Exercise:
         "∂C/∂b^3_1": "b3_1",
         "∂C/∂w^3_1,2": "w3_1,2",
     }
+    meanings = {
+        "a3_1": "a³₁ − y₁",
+        "a3_2": "a³₂ − y₂",
+        "z3_1": "δ³₁ = (a³₁ − y₁)·σ′(z³₁)",
+        "z3_2": "δ³₂ = (a³₂ − y₂)·σ′(z³₂)",
+        "a2_1": "∂C/∂a²₁ = w3_1,1·δ³₁ + w3_2,1·δ³₂",
+        "z2_1": "δ²₁ = (w3_1,1·δ³₁ + w3_2,1·δ³₂)·σ′(z²₁)",
+        "b3_1": "∂C/∂b³₁ = δ³₁",
+        "w3_1,2": "∂C/∂w3_1,2 = a²₂·δ³₁",
+    }
+    formulas = {
+        "δ^3_1": "δ³₁ = ∂C/∂z³₁ = (a³₁ − y₁)·σ′(z³₁) (BP1)",
+        "∂C/∂a^2_1": "∂C/∂a²₁ = w3_1,1·δ³₁ + w3_2,1·δ³₂ (the sum in BP2)",
+        "δ^2_1": "δ²₁ = ∂C/∂z²₁ = (w3_1,1·δ³₁ + w3_2,1·δ³₂)·σ′(z²₁) (BP2)",
+        "∂C/∂b^3_1": "∂C/∂b³₁ = δ³₁ (BP3)",
+        "∂C/∂w^3_1,2": "∂C/∂w3_1,2 = a²₂·δ³₁ (BP4)",
+    }
     document = "Nielsen's chapter 2, BP1–BP4"
-    return Exercise("Nielsen, 2–3–2", document, model, x, y, loss, _task(loss, labels), target_name="y")
+    tasks = _task(loss, labels)
+    return Exercise(
+        "Nielsen, 2–3–2", document, model, x, y, loss, tasks, "y", formulas=formulas, meanings=meanings
+    )
 
 
 def exercises() -> dict[str, Exercise]:

@@ -224,6 +224,47 @@ def test_cli_practice_checks_answers_and_ends_with_the_summary_at_ctrl_d():
     assert "summary: 1 of 5 steps right the first time (3 of 10 questions); 1 hint used" in out
 
 
+def test_cli_practice_says_how_to_type_an_answer_once_and_again_on_help():
+    # out = x·w at x = 2, w = −3: ∂out/∂x = w = −3 (contribution −3), ∂out/∂w = x = 2 (contribution 2)
+    typed = ["1", "2", "help", "w", "-3", "x", "2"]
+    result = cli("practice", "x*w", "--at", "x=2,w=-3", stdin="\n".join(typed) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("(a number, or an expression in x, w, out") == 1  # with the first question only
+    assert "  local derivative ∂out/∂x = ? (a number, or an expression in x, w, out) 1\n" in out
+    assert out.count("  local derivative ∂out/∂x = ? 2\n") == 1  # the retry: the short prompt
+    assert out.count("  local derivative ∂out/∂x = ? help\n") == 1
+    assert "  answer with a number, or an expression in x, w, out; hint, skip, or q to stop\n" in out
+    assert "  local derivative ∂out/∂w = ? x\n" in out
+    # each wrong answer brought a hint; help is not one
+    assert "summary: 1 of 2 steps right the first time (3 of 4 questions); 2 hints used" in out
+
+
+def test_one_step_is_one_step_and_one_question_one_question():
+    told = []
+    x = Value(3.0, label="x")
+    y = 2 * x
+    y.label = "y"
+    practice(y, ask=scripted(["2", "2"]), tell=told.append)
+    assert told[0].startswith("Backpropagation from y, by you: 2 steps, 1 to do")
+    assert told[-1].startswith("summary: 1 of 1 step right the first time (2 of 2 questions); 0 hints used")
+    told.clear()
+    x = Value(3.0, label="x")
+    practice(x.tanh(), ask=scripted(["q"]), tell=told.append)
+    assert told[0].startswith("Backpropagation from tanh(x), by you: 1 step, 1 to do")
+    assert told[-1] == (
+        "summary: 0 of 1 step right the first time (0 of 2 questions); 0 hints used; 0 skipped\n"
+        "ended after 0 of 1 step\nmistakes: none"
+    )
+
+
+def test_cli_practice_of_one_step_says_1_step():
+    result = cli("practice", "2*x", "--at", "x=3", stdin="2\n2\n")
+    assert result.returncode == 0, result.stderr
+    assert "step 1 of 1: " in result.stdout
+    assert "summary: 1 of 1 step right the first time (2 of 2 questions); 0 hints used" in result.stdout
+
+
 class Terminal:
     """The command on a pseudo-terminal, as a person at a terminal runs it (echo, line editing, Ctrl-D)."""
 
@@ -314,7 +355,8 @@ def test_the_readme_shows_what_a_session_prints(monkeypatch):
     section = readme.split("## Practice: do the backward pass yourself")[1].split("\n## ")[0]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     shown = re.search(r"```text\n(.*?)```", section, re.S).group(1).splitlines()
-    typed = [line.split(") ", 1)[1] for line in shown if line.startswith("  local derivative")]
+    asked = [line.split(" = ? ", 1)[1] for line in shown if line.startswith("  local derivative")]
+    typed = [line.rsplit(") ", 1)[-1] for line in asked]  # after how to type an answer, the first time
     screen = []  # a terminal shows the prompt and what was typed on one line
 
     def ask(prompt):
@@ -395,6 +437,11 @@ def test_the_widget_checks_what_is_typed_with_the_same_verdicts_hints_and_summar
 
     widget = practice_widget(neuron())
     assert "local derivative ∂y/∂m = ?" in widget.prompt.value
+    assert widget.lines[1] == (
+        "intro",
+        "Answer with a number, or an expression in m, x, w, b, y; help shows this again.",
+    )
+    assert "expression in" not in widget.prompt.value  # said once above, not under every prompt
     widget.field.value = "0.5"  # what Enter in the field does
     assert widget.field.value == "" and widget.lines[-1][0] == "wrong"
     assert "hint 1/3: the rule: ∂tanh(x)/∂x = 1 − tanh²(x)" in widget.log.value

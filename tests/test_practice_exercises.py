@@ -128,7 +128,90 @@ def test_practising_delta_3_asks_only_its_step_and_gives_the_upstream():
     header = next(t for t in told if t.startswith("step 1 of 1"))
     assert header.endswith("passes its gradient to g(r_3)")
     assert f"r_5.grad = {hand['r_5.grad']:.8g}" in header  # δ·g′(r_5): done for the learner, so said
-    assert "36 steps, 1 to do (the other steps are done for you)" in told[0]
+    assert "36 steps, 1 to do (the other steps are done for you)" in told[1]
+
+
+def test_a_task_is_said_in_the_documents_terms_at_the_start_and_named_when_its_step_completes_it():
+    ex = examples.three_layer_exercise()
+    P = {p.label: p.data for p in ex.model.parameters()}
+    hand = blog_three_layer_by_hand(P, ex.x, ex.t[0])
+    told = []
+    ex.practice("δ_3", ask=scripted(["w_3_5", "1", f"{hand['δ_3']:.8g}"]), tell=told.append)
+    lines = [line for text in told for line in text.splitlines()]
+    assert lines[0] == (
+        "Task (the blog post, 'Why backpropagation?', sample x = (1, 0.5), t = 1): "
+        "compute δ_3 = ∂E/∂g(r_3) = δ·g′(r_5)·w_3,5, the gradient g(r_3).grad."
+    )
+    header = next(line for line in lines if line.startswith("step 1 of 1"))
+    assert f"r_5.grad = {hand['r_5.grad']:.8g}, which is δ·g′(r_5))" in header
+    right = lines.index(f"✓ right: the contribution to g(r_3).grad = {hand['δ_3']:.8g}")
+    assert lines[right + 1] == f"that is δ_3 = δ·g′(r_5)·w_3,5 = {hand['δ_3']:.8g}"
+    assert sum(line.startswith("that is") for line in lines) == 1  # not after the local derivative
+
+
+@pytest.mark.parametrize(
+    "task, said",
+    [
+        ("δ", "that is δ = y − t = {}"),
+        ("δ_4", "that is δ_4 = δ·g′(r_5)·w_4,5 = {}"),
+        ("δ_1", "that is δ_1 = δ_3·g′(r_3)·w_1,3 + δ_4·g′(r_4)·w_1,4 = {}"),
+        ("∇E(w_x1,1)", "that is ∇E(w_x1,1) = δ_1·g′(r_1)·x_1 = {}"),
+    ],
+)
+def test_every_blog_task_ends_naming_its_number_even_when_the_steps_are_skipped(task, said):
+    ex = examples.three_layer_exercise()
+    P = {p.label: p.data for p in ex.model.parameters()}
+    hand = blog_three_layer_by_hand(P, ex.x, ex.t[0])
+    told = []
+    ex.practice(task, ask=scripted(["skip"] * 10), tell=told.append)
+    assert told[0].startswith(
+        f"Task (the blog post, 'Why backpropagation?', sample x = (1, 0.5), t = 1): compute {task} = "
+    )
+    lines = [line for text in told for line in text.splitlines()]
+    assert said.format(f"{hand[task]:.8g}") in lines
+    assert lines[lines.index(said.format(f"{hand[task]:.8g}")) - 1].startswith("skipped: ")  # the last step's
+
+
+def test_nielsens_delta_is_named_by_bp1_with_its_number_from_numpy():
+    ex = examples.nielsen_exercise()
+    W2 = np.array([[p.data for p in n.w] for n in ex.model.layers[0].neurons])
+    b2 = np.array([n.b.data for n in ex.model.layers[0].neurons])
+    W3 = np.array([[p.data for p in n.w] for n in ex.model.layers[1].neurons])
+    b3 = np.array([n.b.data for n in ex.model.layers[1].neurons])
+    a2 = 1 / (1 + np.exp(-(W2 @ np.array(ex.x) + b2)))
+    z3 = W3 @ a2 + b3
+    a3 = 1 / (1 + np.exp(-z3))
+    delta3 = (a3 - np.array(ex.t)) * a3 * (1 - a3)  # BP1
+    told = []
+    ex.practice("δ^3_1", ask=scripted(["skip", "skip"]), tell=told.append)
+    assert "compute δ³₁ = ∂C/∂z³₁ = (a³₁ − y₁)·σ′(z³₁) (BP1), the gradient z3_1.grad." in told[0]
+    assert f"a³₁.grad = {a3[0] - ex.t[0]:.8g}, which is a³₁ − y₁)" in told[2]
+    lines = [line for text in told for line in text.splitlines()]
+    assert f"that is δ³₁ = (a³₁ − y₁)·σ′(z³₁) = {delta3[0]:.8g}" in lines
+
+
+def test_practising_a_task_in_a_terminal_names_delta_3_at_the_start_and_the_end():
+    import subprocess
+    import sys
+
+    ex = examples.three_layer_exercise()
+    P = {p.label: p.data for p in ex.model.parameters()}
+    delta3 = blog_three_layer_by_hand(P, ex.x, ex.t[0])["δ_3"]
+    code = "from nn import examples; examples.three_layer_exercise().practice('δ_3')"
+    typed = f"w_3_5\n1\n{delta3:.8g}\n"  # as the newcomer did: one wrong product on the way
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=typed,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    ).stdout
+    assert (
+        out.startswith("Task (the blog post, 'Why backpropagation?'")
+        and "compute δ_3 = " in out.splitlines()[0]
+    )
+    assert f"that is δ_3 = δ·g′(r_5)·w_3,5 = {delta3:.8g}\nsummary: 0 of 1 step right the first time" in out
 
 
 def test_practising_delta_1_asks_the_accumulation_and_names_a_forgotten_one():
@@ -173,7 +256,7 @@ def test_a_node_shown_in_nielsens_typesetting_is_typed_by_its_label_or_as_shown(
     ex = examples.nielsen_exercise()
     sigma_prime = ex.forward()["a3_1"] * (1 - ex.forward()["a3_1"])  # σ′(z^3_1) from a^3_1
     session = Practice(ex.loss, only=["z3_1"])
-    prompt = session.questions[0].prompt
+    prompt = session.questions[0].long_prompt  # as the first question shows it
     assert "type z³₁ as z3_1" in prompt  # the label is what a keyboard types; as shown is read too
     for typed in ["σ(z3_1)·(1 − σ(z3_1))", "a3_1*(1 - a3_1)", "σ(z³₁)·(1 − σ(z³₁))", "a³₁·(1 − a³₁)"]:
         value, _ = session.read(typed)

@@ -37,7 +37,7 @@ class DeltaRow:
     sample: int
     layer: int
     j: int
-    neuron: str  # the blog's f_5 with Nielsen's j and l
+    neuron: str  # the blog's f_5 with Nielsen's j and l: "f_5 is neuron 1 of layer 4"
     blog: str  # δ_5⁽ⁱ⁾
     blog_value: float  # ∂cost/∂g(r_j)
     slope: float  # g′(r_j) = σ′(z^l_j)
@@ -60,7 +60,7 @@ class DeltaTable:
         C = self.cost
         slope = max((abs(r.nielsen_value - r.blog_value * r.slope) for r in self.rows), default=0.0)
         out = [
-            f"Nielsen's δ^l_j = ∂{C}/∂z^l_j = ∂{C}/∂g(r_j) · g′(r_j) = the blog's δ_j · g′(r_j)"
+            f"Nielsen's δˡⱼ = ∂{C}/∂zˡⱼ = ∂{C}/∂g(r_j) · g′(r_j) = the blog's δ_j · g′(r_j)"
             f"   (largest difference {slope:.1e})"
         ]
         ends = [r for r in self.rows if r.error_signal is not None]
@@ -76,11 +76,12 @@ class DeltaTable:
                 )
         return out
 
+    # written as the cells are: the blog's δ_3, Nielsen's δ⁴₁ (l up, j down), so δˡⱼ
     COLUMNS = (
         "neuron",
         "blog δ_j = ∂{C}/∂g(r_j)",
         "g′(r_j)",
-        "Nielsen δ^l_j = ∂{C}/∂z^l_j",
+        "Nielsen δˡⱼ = ∂{C}/∂zˡⱼ",
         "δ_j·g′(r_j)",
         "y − t",
     )
@@ -105,7 +106,8 @@ class DeltaTable:
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         samples = f"{self.samples} sample{'s' if self.samples > 1 else ''}"
-        title = f"the δs of every neuron ({samples}), from the output in"
+        each = ", sample by sample" if self.samples > 1 else ""
+        title = f"Every δ of every neuron{each} ({samples}), output layer first:"
         return "\n".join([title, *lines, "", *self.relations()])
 
     def __repr__(self) -> str:
@@ -123,7 +125,7 @@ class DeltaTable:
             error = ""
             if r.error_signal is not None:
                 error = f"${to_tex(r.error_name)} = {tex_number(r.error_signal)}$"
-            neuron = f"$f_{{{r.neuron[2:].split()[0]}}} \\triangleq$ " + r.neuron.split(" ", 2)[2]
+            neuron = f"$f_{{{r.neuron[2:].split()[0]}}}$ is " + r.neuron.split(" ", 2)[2]
             blog, nielsen = tex_number(r.blog_value), tex_number(r.nielsen_value)
             slope, product = tex_number(r.slope), tex_number(r.blog_value * r.slope)
             lines.append(
@@ -175,7 +177,7 @@ def delta_table(cost: Value) -> DeltaTable:
                         s,
                         l,
                         u.j,
-                        f"f_{g} ≙ neuron {u.j} of layer {l}",
+                        f"f_{g} is neuron {u.j} of layer {l}",
                         f"δ_{g}{mark}",
                         grads.get(a, 0.0),
                         a.local_grads[0] if a is not z else 1.0,

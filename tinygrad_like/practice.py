@@ -33,7 +33,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from tinygrad_like.explain import Explanation, Step, explain
@@ -46,7 +46,7 @@ from tinygrad_like.value import Value, no_grad
 
 RELATIVE = 1e-6
 LOCAL, CONTRIBUTION, ACCUMULATED = "local", "contribution", "accumulated"
-SKIP, HINT, QUIT = ("skip", "s"), ("hint", "?"), ("q", "quit", "exit")
+SKIP, HINT, HELP, QUIT = ("skip", "s"), ("hint", "?"), ("help",), ("q", "quit", "exit")
 _NUMBER = re.compile(r"[+-]?(?:\d+(\.\d*)?|(\.\d+))(?:[eE]([+-]?\d+))?")
 _TYPED = {"−": "-", "·": "*", "⋅": "*", "×": "*", "^": "**", "²": "**2"}
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")  # 0,5: a decimal written with a comma
@@ -68,6 +68,15 @@ def as_typed(text: str) -> str:
     for typed, spelled in _TYPED.items():
         text = text.replace(typed, spelled)
     return text.strip()
+
+
+def counted(n: int, word: str) -> str:
+    """``n`` and the word, plural unless n is 1: "1 step", "2 steps", "0 steps".
+
+    >>> counted(1, "step"), counted(5, "question"), counted(0, "hint")
+    ('1 step', '5 questions', '0 hints')
+    """
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def num(x: float) -> str:
@@ -132,6 +141,12 @@ class Question:
     hints: tuple[str, str, str]
     previous: float = 0.0  # for an accumulation: the child's gradient before this step
     header: str = ""  # the step's introduction, on its first question: shown once, not on each retry
+    how: str = ""  # how to type an answer (the names, their spellings): shown once, and on ``help``
+
+    @property
+    def long_prompt(self) -> str:
+        """The prompt with how to type an answer, as the first question of a session shows it."""
+        return f"{self.prompt.rstrip()} ({self.how}) " if self.how else self.prompt
 
     @property
     def what(self) -> str:
@@ -185,12 +200,12 @@ class Summary:
 
     def __str__(self) -> str:
         lines = [
-            f"summary: {self.steps_right_first_time} of {self.steps} steps right the first time "
-            f"({self.right_first_time} of {self.questions} questions); "
-            f"{self.hints_used} hint{'s' * (self.hints_used != 1)} used; {self.skipped} skipped"
+            f"summary: {self.steps_right_first_time} of {counted(self.steps, 'step')} right the first time "
+            f"({self.right_first_time} of {counted(self.questions, 'question')}); "
+            f"{counted(self.hints_used, 'hint')} used; {self.skipped} skipped"
         ]
         if self.steps_done < self.steps:
-            lines.append(f"ended after {self.steps_done} of {self.steps} steps")
+            lines.append(f"ended after {self.steps_done} of {counted(self.steps, 'step')}")
         if self.mistakes:
             kinds = ", ".join(f"{kind} ×{n}" for kind, n in self.mistakes.most_common())
             lines.append(f"mistakes: {kinds}")
@@ -248,8 +263,15 @@ class Practice:
     show ``question.prompt`` and pass what the learner typed to ``answer``.
     """
 
-    def __init__(self, root: Value, only: Iterable[Value | str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Value,
+        only: Iterable[Value | str] | None = None,
+        meanings: Mapping[Value, str] | None = None,
+    ) -> None:
         self.explanation: Explanation = explain(root)
+        # what a node's gradient is in a document's terms: "δ_3 = δ·g′(r_5)·w_3,5", or "δ·g′(r_5)"
+        self.meanings: dict[Value, str] = dict(meanings or {})
         self.names = self.explanation.names
         self.variables = self._variables()
         # a name typed as it is shown (z²₁, g(r_1), w_3,5) is read as its spelling (z2_1, g_r_1, w_3_5)
@@ -340,11 +362,29 @@ class Practice:
             previous = so_far.get(s.child)
             so_far[s.child] = (previous or 0.0) + s.contribution
             head = self._head(number, len(steps), s, index)
-            questions.append(self._local(number, s, index, head))
-            questions.append(self._contribution(number, s))
+            local = self._local(number, s, index, head)
+            questions += [local, self._contribution(number, s, local.how)]
             if previous is not None:
-                questions.append(self._accumulated(number, s, previous, edges_into[s.child]))
+                questions.append(self._accumulated(number, s, previous, edges_into[s.child], local.how))
         return questions
+
+    def meaning(self, node: Value) -> str:
+        """What ``node``'s gradient is in the document's terms, as a sentence's end: "δ_3 =
+        δ·g′(r_5)·w_3,5", or "r_5.grad = δ·g′(r_5)" for a formula without a name; '' if none given."""
+        said = self.meanings.get(node, "")
+        if said and "=" not in said:
+            said = f"{operand(self.names[node])}.grad = {said}"
+        return said
+
+    def completes(self, q: Question) -> Value | None:
+        """The node whose gradient is complete once ``q`` is answered: its last question into a
+        child that no later step of the backward pass reaches again; else None."""
+        later = self.questions[next(k for k, r in enumerate(self.questions) if r is q) + 1 :]
+        if any(r.step is q.step for r in later):
+            return None
+        steps = list(self.explanation)
+        after = steps[next(k for k, s in enumerate(steps) if s is q.step) + 1 :]
+        return None if any(s.child is q.step.child for s in after) else q.step.child
 
     def _head(self, number: int, total: int, s: Step, index: int) -> str:
         op = lookup(s.node.op)
@@ -354,6 +394,9 @@ class Practice:
         )
         written = f"{s.node_name} = {formula}" if formula != s.node_name else formula
         upstream = f"{operand(s.node_name)}.grad = {num(s.upstream)}"
+        said = self.meanings.get(s.node, "")
+        if said:  # r_5.grad is the blog's δ·g′(r_5): say so where the number is given
+            upstream += f", which is {said.split(' = ')[0] if ' = ' in said else said}"
         uses = sum(c is s.child for c in s.node.children)
         which = ""
         if uses > 1:  # x·x: one step per operand, the same child twice; say which edge this is
@@ -394,7 +437,7 @@ class Practice:
             s,
             LOCAL,
             number,
-            f"  local derivative {d} = ? ({how}) ",
+            f"  local derivative {d} = ? ",
             s.local,
             (
                 rule_text(s, index, self._shown_with(s)),
@@ -404,9 +447,10 @@ class Practice:
                 else f"the answer: {d} = {num(s.local)}",
             ),
             header=head,
+            how=how,
         )
 
-    def _contribution(self, number: int, s: Step) -> Question:
+    def _contribution(self, number: int, s: Step, how: str) -> Question:
         child = operand(s.child_name)
         return Question(
             s,
@@ -420,9 +464,10 @@ class Practice:
                 f"put in the numbers: {num(s.local)} × {factor(s.upstream, '.8g')}",
                 f"the answer: {num(s.local)} × {factor(s.upstream, '.8g')} = {num(s.contribution)}",
             ),
+            how=how,
         )
 
-    def _accumulated(self, number: int, s: Step, previous: float, edges: int) -> Question:
+    def _accumulated(self, number: int, s: Step, previous: float, edges: int, how: str) -> Question:
         child = operand(s.child_name)
         total = previous + s.contribution
         return Question(
@@ -437,6 +482,7 @@ class Practice:
                 f"the answer: {num(previous)} + {factor(s.contribution, '.8g')} = {num(total)}",
             ),
             previous,
+            how=how,
         )
 
     # ---- answering --------------------------------------------------------------------------
@@ -480,9 +526,12 @@ class Practice:
         word = text.strip().lower()
         if word in SKIP:
             record.skipped = True
-            return self._next(Feedback("skipped", f"skipped: {q.hints[2][len('the answer: ') :]}", True))
+            answer = q.hints[2][len("the answer: ") :]
+            return self._next(Feedback("skipped", f"skipped: {answer}{self._that_is(q)}", True))
         if word in HINT:
             return Feedback("hint", self._hint(record), False)
+        if word in HELP:
+            return Feedback("help", f"  answer with {q.how or 'a number'}; hint, skip, or q to stop", False)
         try:
             value, tolerance = self.read(text)
         except ExpressionError as exc:
@@ -492,13 +541,21 @@ class Practice:
         record.attempts += 1
         if matches(value, q.expected, tolerance):
             record.right = True
-            return self._next(Feedback("right", f"✓ right: {q.what} = {num(q.expected)}", True))
+            text = f"✓ right: {q.what} = {num(q.expected)}{self._that_is(q)}"
+            return self._next(Feedback("right", text, True))
         mistake = self._mistake(q, value, tolerance)
         record.mistakes.append(mistake)
         note = f" ({mistake})" if mistake != "wrong value" else ""
         hint = self._hint(record)
         text = f"✗ wrong: {num(value)} is not {q.what}{note}\n  {hint}\n  try again, or type skip"
         return Feedback("wrong", text, False, mistake)
+
+    def _that_is(self, q: Question) -> str:
+        """A line naming the number just found in the document's terms, when ``q`` completes a
+        gradient it names: "that is δ_3 = δ·g′(r_5)·w_3,5 = 0.0056357474"."""
+        node = self.completes(q)
+        said = self.meaning(node) if node is not None else ""
+        return f"\nthat is {said} = {num(q.step.child_grad)}" if said else ""
 
     def _hint(self, record: Record) -> str:
         stage = min(record.hints, 2)
@@ -600,6 +657,7 @@ def practice(
     tell: Callable[[str], None] | None = None,
     *,
     only: Iterable[Value | str] | None = None,
+    meanings: Mapping[Value, str] | None = None,
 ) -> Summary:
     r"""Do the backward pass from ``root`` yourself, step by step; every answer is checked.
 
@@ -609,7 +667,10 @@ def practice(
     ``practice_widget(root)`` is the same session as a small widget, if ipywidgets is
     installed); tests and other front ends pass their own. ``only``: the nodes (Values, or their names) whose
     gradients the learner works out; every other step is done for them, and each
-    question still says the upstream gradient it needs. Returns the ``Summary`` (also
+    question still says the upstream gradient it needs. ``meanings``: what some nodes'
+    gradients are in a document's terms ({g(r_3): "δ_3 = δ·g′(r_5)·w_3,5", r_5: "δ·g′(r_5)"}),
+    said where such a gradient is given and where one is complete. How to type an answer
+    is shown with the first question, and again on ``help``. Returns the ``Summary`` (also
     told at the end).
 
     >>> from tinygrad_like import Value
@@ -620,22 +681,23 @@ def practice(
     """
     ask = ask or _input
     tell = tell or print
-    session = Practice(root, only)
+    session = Practice(root, only, meanings)
     done_for_you = "steps into constants" if only is None else "the other steps"
     tell(
-        f"Backpropagation from {session.names[root]}, by you: {len(session.explanation)} "
-        f"step{'s' * (len(session.explanation) != 1)}, "
+        f"Backpropagation from {session.names[root]}, by you: {counted(len(session.explanation), 'step')}, "
         f"{session.summary().steps} to do ({done_for_you} are done for you). Type a number or an "
-        "expression; hint, skip, or q to stop."
+        "expression; help, hint, skip, or q to stop."
     )
     if not session.questions:
         tell("Nothing to practise: no step of this backward pass goes into a variable.")
     introduced = None
+    helped = False
     for question in session:
         if question.header and introduced is not question:
             tell(question.header)
             introduced = question
-        text = ask(question.prompt)
+        text = ask(question.prompt if helped else question.long_prompt)  # the long help once
+        helped = helped or bool(question.how)
         if text is None or text.strip().lower() in QUIT:
             break
         tell(session.answer(text).text)

@@ -286,7 +286,8 @@ SCRIPT = r"""
     }));
     const kinds = Object.entries(counts).map(([m, n]) => m + ' ×' + n).join(', ');
     byId('score').textContent = 'score: ' + first + ' of ' + all.length + ' right the first time · ' +
-      stepsDone + ' of ' + asked.length + ' steps done · ' + hints + ' hint' + (hints === 1 ? '' : 's') +
+      stepsDone + ' of ' + asked.length + (asked.length === 1 ? ' step' : ' steps') + ' done · ' +
+      hints + ' hint' + (hints === 1 ? '' : 's') +
       ' · ' + skipped + ' skipped' + (kinds ? ' · mistakes: ' + kinds : '');
     document.body.dataset.done = stepsDone;
   }
@@ -372,7 +373,7 @@ SCRIPT = r"""
 
 def _question(q, session: Practice) -> dict[str, Any]:
     return {
-        "prompt": q.prompt.strip(),
+        "prompt": q.long_prompt.strip(),  # each question is shown once on the page: with how to type it
         "what": q.what,
         "expected": q.expected,
         "hints": list(q.hints),

@@ -22,7 +22,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from tinygrad_like.practice import Feedback, Practice, Summary
+from tinygrad_like.practice import Feedback, Practice, Summary, counted
 from tinygrad_like.value import Value
 
 COLOURS = {"right": "#2e7d32", "wrong": "#c62828", "refused": "#8a5a00", "skipped": "#555", "hint": "#333"}
@@ -53,9 +53,11 @@ class PracticeWidget:
         buttons[0].on_click(lambda _: self._enter(self.field.value))
         buttons[1].on_click(lambda _: self.type("hint"))
         buttons[2].on_click(lambda _: self.type("skip"))
-        self._add(
-            "intro", f"Backpropagation from {self.session.names[root]}, by you: {self.summary().steps} steps."
-        )
+        steps = counted(self.summary().steps, "step")
+        self._add("intro", f"Backpropagation from {self.session.names[root]}, by you: {steps}.")
+        first = self.session.question
+        if first is not None and first.how:  # how to type an answer: once, not under every prompt
+            self._add("intro", f"Answer with {first.how}; help shows this again.")
         self._show()
 
     def type(self, text: str) -> Feedback:

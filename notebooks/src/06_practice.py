@@ -120,7 +120,9 @@ print(f"δ = {delta:.6g}, g′(r_5) = {g5:.6g}, δ_3 = {delta_3:.6g}")
 # rest of the pass is done for the learner, and the question says the upstream gradient
 # $\partial E/\partial r_5 = \delta \cdot g'(r_5)$ it needs). The local derivative of
 # $r_5 = w_{3,5}\,g(r_3) + w_{4,5}\,g(r_4) + b_5$ by $g(r_3)$ is $w_{3,5}$, typed as the
-# identifier `w_3_5`; the contribution is the learner's $\delta_3$:
+# identifier `w_3_5`; the contribution is the learner's $\delta_3$. The session says the task in
+# the blog's terms first, calls $r_5$'s gradient $\delta \cdot g'(r_5)$ where it gives it, and
+# names the number once the step completes it: "that is δ_3 = δ·g′(r_5)·w_3,5 = …".
 
 # %%
 summary = ex.practice("δ_3", ask=scripted(["w_3_5", f"{delta_3:.6g}"], echo=True))
