@@ -1,7 +1,8 @@
 """Make the README's pictures: python docs/make_pictures.py.
 
-Writes docs/neuron.svg (draw_dot of tanh(x·w + b)), docs/network.svg (draw_network of the blog's
-network), docs/graph.svg (draw_dot of its E with model=), docs/frame.svg (a neuron-level frame)
+Writes docs/neuron.svg (draw_dot of the quick example tanh(x·w + b), top to bottom),
+docs/network.svg (draw_network of the blog's network), docs/graph.svg (draw_dot of its E with
+model=), docs/frame.svg (a neuron-level frame)
 and two screenshots of the step-through pages at 1280×720 in headless Chromium:
 docs/backprop.png (edge level) and docs/neurons.png (neuron level).
 """
@@ -16,15 +17,14 @@ from tinygrad_like import Value, draw_dot, draw_network, explain
 
 here = Path(__file__).parent
 
+# The README's quick example as it is written there (no labels on n or y), drawn top to bottom:
+# 544 pt wide, so at the README's ~880 px its text is drawn at full size (left to right is 1,198 pt).
 x = Value(2.0, label="x")
 w = Value(-3.0, label="w")
 b = Value(1.0, label="b")
-n = x * w + b
-n.label = "n"
-y = n.tanh()
-y.label = "y"
+y = (x * w + b).tanh()
 y.backward()
-draw_dot(y, show_local=True).save(here / "neuron.svg")
+draw_dot(y, rankdir="TB", show_local=True).save(here / "neuron.svg")
 
 net = examples.three_layer(seed=0)
 E = sum_squared_error([net([1.0, 0.0])], [1.0])

@@ -240,13 +240,15 @@ def place_labels(
     ends: Mapping[str, tuple[str, str]] | None = None,
     round_nodes: Collection[str] = (),
     over_head: bool = True,
+    apart: float = APART,
 ) -> dict[str, Point]:
     """A centre for each edge's label (edges in ``sizes``): beside its own edge, clear of the
     node ``boxes`` (``round_nodes`` are ellipses inside theirs), the other ``paths`` and the
     labels placed before it. Where no place beside the edge is clear (a short edge between two
     tall nodes), it tries just above and below its head (``ends``: edge id → (tail, head)
     names; ``over_head=False``: not, for heads too big to read a label over as the edge's);
-    where none is clear, the place that meets the fewest things."""
+    where none is clear, the place that meets the fewest things. ``apart``: how many label heights
+    another edge should keep from a label for it to read as its own edge's."""
     ends = ends or {}
     grid = _Grid()  # what is where: so a place is checked against what lies near it only
     for name, shape in boxes.items():
@@ -261,14 +263,14 @@ def place_labels(
         own = ends.get(eid, ())
         best: tuple[tuple[int, float], Point, Box] | None = None
         heads = [boxes[n] for n in own[1:] if n in boxes] if over_head else []
-        apart = APART * height
+        keep = apart * height
         clear_seen = 0  # clear places tried: a few more are tried for one no other edge comes near
         for cx, cy in _candidates(paths[eid], width, height, prefer, heads):
             box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
             near = _grow(box, CLEAR)  # its own edge and end nodes may come closer than the rest
             # covering a node or a label hides text: worse than lying on a line
             hits, crossed, others = 0, set(), []
-            reach = _grow(box, apart)
+            reach = _grow(box, keep)
             for kind, name, shape in grid.near(reach):
                 if kind == "line":
                     p, q = shape
@@ -287,8 +289,8 @@ def place_labels(
                 continue  # among places that meet something, the first (nearest the preferred) is kept
             # among clear places: another edge about as near as its own makes it read as that
             # edge's (as on a crossing), so the place with the other edges farthest is taken
-            closest = min((_distance(p, q, box) for p, q in others), default=apart) if hits == 0 else apart
-            score = (hits, max(apart - closest, 0.0))
+            closest = min((_distance(p, q, box) for p, q in others), default=keep) if hits == 0 else keep
+            score = (hits, max(keep - closest, 0.0))
             if best is None or score < best[0]:
                 best = (score, (cx, cy), box)
             clear_seen += hits == 0
@@ -306,7 +308,10 @@ EDGE_ID = re.compile(r"\bid=(e\d+)\b")
 
 
 def pin_labels(
-    graph: graphviz.Digraph, prefer: Sequence[float] | None = None, over_head: bool = True
+    graph: graphviz.Digraph,
+    prefer: Sequence[float] | None = None,
+    over_head: bool = True,
+    apart: float = APART,
 ) -> bool:
     """Lay ``graph`` out, place every edge's ``xlabel`` beside its edge (edges need ``id=eN``),
     and pin the drawing there (``layout=nop2``). False, and ``graph`` unchanged, when no Graphviz
@@ -324,6 +329,7 @@ def pin_labels(
         ends=laid.ends,
         round_nodes=laid.round_nodes,
         over_head=over_head,
+        apart=apart,
     )
     node_pos = {
         obj["name"]: obj["pos"] for obj in layout.get("objects", []) if "pos" in obj and "width" in obj

@@ -189,6 +189,8 @@ def neuron_parts(
         obstacles[nid] = (cx - R, cy - R, cx + R, cy + R)
         under = 0.3 * delta_font * len(written.get(nid, "δ = -0.0001234")) + 2  # 0.6 em a character
         obstacles[f"{nid} δ"] = (cx - under, cy + R + 2, cx + under, cy + R + 24)  # what is written under it
+        if under > R:  # the box the view frames holds the circle and what is written under it
+            boxes[nid] = (cx - under, cy - R, 2 * under, 2 * R + 22)
     ends = {wid: (wid.split("-")[1], wid.split("-")[2]) for wid in label_size}
     placed = place_labels(
         obstacles, lines, label_size, NETWORK_LABELS, ends=ends, round_nodes=set(centre), over_head=False

@@ -140,11 +140,8 @@ SCRIPT = r"""
       g.parentNode.appendChild(g);   // drawn last: on top of whatever it now covers
     });
   }
-  function follow() {
-    const s = steps[index];
-    const ids = [...s.active, ...s.target, ...s.source].filter(id => id in boxes);
-    magnify([], 1);
-    if (!ids.length) { overview(); return; }
+  function frameOf(ids) {
+    // the view that shows these boxes whole, as large as fits (at most 1.25), centred on them
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     ids.forEach(id => {
       const [x, y, bw, bh] = boxes[id];
@@ -152,14 +149,84 @@ SCRIPT = r"""
     });
     const [w, h] = size, pad = 40;
     const fit = Math.min((w - 2 * pad) / (x1 - x0), (h - 2 * pad) / (y1 - y0));
+    return {cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, scale: Math.min(fit, 1.25), fit, box: [x0, y0, x1, y1]};
+  }
+  function seen(v) {   // the part of the drawing a view shows: [x0, y0, x1, y1]
+    const [w, h] = size;
+    return [v.cx - w / 2 / v.scale, v.cy - h / 2 / v.scale, v.cx + w / 2 / v.scale, v.cy + h / 2 / v.scale];
+  }
+  function cutBy(r, [x, y, bw, bh]) {   // how much of a box a rectangle shows, when it shows part of it
+    const ix = Math.min(r[2], x + bw) - Math.max(r[0], x), iy = Math.min(r[3], y + bh) - Math.max(r[1], y);
+    if (ix <= 0 || iy <= 0) return 0;   // out of view
+    const shown = (ix * iy) / (bw * bh);
+    return shown >= 0.999 ? 0 : shown;   // 0: whole or none
+  }
+  function cuts(v) {   // how many boxes a view shows only part of
+    const r = seen(v);
+    let n = 0;
+    for (const id in boxes) if (cutBy(r, boxes[id])) n++;
+    return n;
+  }
+  function slide(v, axis) {
+    // move the view along one axis, keeping the framed boxes in it, so that it cuts as few boxes as it can
+    const [w, h] = size, half = (axis ? h : w) / 2 / v.scale, margin = 6 / v.scale, pad = 20 / v.scale;
+    const lo = v.box[axis + 2] + pad - half, hi = v.box[axis] - pad + half;   // where the centre may go
+    if (lo > hi) return v;
+    const at = c => axis ? Object.assign({}, v, {cy: c}) : Object.assign({}, v, {cx: c});
+    const count = c => cuts(at(c));
+    const here = axis ? v.cy : v.cx, band = seen(v);
+    const candidates = [here];
+    for (const id in boxes) {
+      const [x, y, bw, bh] = boxes[id];
+      const a = axis ? y : x, b = a + (axis ? bh : bw), other = axis ? [x, x + bw] : [y, y + bh];
+      if (other[1] < band[axis ? 0 : 1] || other[0] > band[axis ? 2 : 3]) continue;   // never in view
+      if (b < lo - half - margin || a > hi + half + margin) continue;
+      candidates.push(a - margin + half, b + margin + half, b + margin - half, a - margin - half);
+    }
+    let best = here, fewest = count(here);
+    candidates.forEach(c => {
+      c = Math.max(lo, Math.min(hi, c));
+      const n = count(c);
+      const nearer = Math.abs(c - here) < Math.abs(best - here);
+      if (n < fewest || (n === fewest && nearer)) { best = c; fewest = n; }
+    });
+    return at(best);
+  }
+  function follow() {
+    const s = steps[index];
+    const ids = [...s.active, ...s.target, ...s.source].filter(id => id in boxes);
+    magnify([], 1);
+    if (!ids.length) { overview(); return; }
     const readable = MIN_TEXT / FONT * 1.08;   // node text at least MIN_TEXT CSS px
-    if (fit >= readable) {
-      setView((x0 + x1) / 2, (y0 + y1) / 2, Math.min(fit, 1.25));
+    let v = frameOf(ids);
+    if (v.fit >= readable) {
+      // a box the view shows most of joins the frame (the view widens to show it whole, if it stays
+      // readable); then the view slides so that it cuts as few boxes as it can: no record half shown
+      let framed = new Set(ids);
+      for (let round = 0; round < 4; round++) {
+        const r = seen(v);
+        const more = Object.keys(boxes).filter(id => !framed.has(id) && cutBy(r, boxes[id]) >= 0.5);
+        if (!more.length) break;
+        const wider = frameOf([...framed, ...more]);
+        if (wider.fit < readable) break;
+        more.forEach(id => framed.add(id));
+        v = wider;
+      }
+      // slide, and if that is not enough zoom out a little (never below readable) and slide again
+      let best = null, fewest = Infinity;
+      for (const f of [1, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7]) {
+        if (f < 1 && v.scale * f < readable) break;
+        const tried = slide(slide(Object.assign({}, v, {scale: v.scale * f}), 0), 1), n = cuts(tried);
+        if (n < fewest) { best = tried; fewest = n; }
+        if (!n) break;
+      }
+      setView(best.cx, best.cy, best.scale);
       return;
     }
     // Too far apart to show both readably at one scale: zoom out until every marked node's
     // centre is in view with room for it at readable size, and draw those nodes at that size
     // where they are (the rest of the graph stays small around them, for context).
+    const [w, h] = size, pad = 40;
     let cx0 = Infinity, cy0 = Infinity, cx1 = -Infinity, cy1 = -Infinity, bw = 0, bh = 0;
     ids.forEach(id => {
       const [x, y, ww, hh] = boxes[id];
