@@ -155,7 +155,10 @@ def batch_gradients(
         grads = np.asarray(result.grads, dtype=float)
         return float(np.sum(result.loss)) * scale, (grads * scale if scale != 1.0 else grads).tolist()
     x, y = _batch(X, rows), _batch(Y, rows)
-    inputs = np.concatenate([x.T, y.reshape(len(x), -1).T])
+    x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)
+    inputs = np.empty((x.shape[1] + y.shape[1], len(x)))  # the program's rows: inputs, then targets
+    inputs[: x.shape[1]] = x.T
+    inputs[x.shape[1] :] = y.T
     result = program.batch(inputs, params, seed=scale)  # a mean's 1/n, from where backward starts
     total = float(np.add.reduce(result.loss, axis=None))
     return total * scale, np.asarray(result.grads)

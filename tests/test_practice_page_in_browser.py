@@ -67,9 +67,9 @@ def test_a_wrong_answer_is_marked_a_right_one_reveals_the_frame_and_the_score_co
     assert texts(browser, ".solution") == [] and grad_of(browser, "m") == "grad ?"
 
     for attempt, message in [
-        ("__import__('os')", "unknown function \"__import__\""),
+        ("__import__('os')", 'unknown function "__import__"'),
         ("m.__class__", "not allowed: attribute access"),
-        ("q + 1", "\"q\" is not a name in this graph"),
+        ("q + 1", '"q" is not a name in this graph'),
         ("0,5", "write a decimal with a point: 0.5, not 0,5"),
     ]:
         type_answer(browser, attempt)  # refused, with a message, and the session goes on

@@ -101,7 +101,7 @@ def test_micrograds_own_draw_dot_from_its_lecture_draws_our_values():
     d.label = "d"
     source = lecture_draw_dot(d).source
     assert source.count("shape=record") == 5  # a, b, c, e, d
-    assert source.count("label=\"*\"") == 1 and source.count("label=\"+\"") == 1
+    assert source.count('label="*"') == 1 and source.count('label="+"') == 1
     assert source.count(" -> ") == 2 + 4  # each op to its result; a, b into *, e and c into +
     assert "{ e | data -6.0000 | grad 0.0000 }" in source
 

@@ -25,9 +25,7 @@ def run(*args, cwd=None):
 
 def svg_texts(path: Path) -> list[str]:
     """The texts a reader sees in an SVG (entities such as &#45; decoded)."""
-    return [
-        t.text or "" for t in ET.fromstring(path.read_text()).iter("{http://www.w3.org/2000/svg}text")
-    ]
+    return [t.text or "" for t in ET.fromstring(path.read_text()).iter("{http://www.w3.org/2000/svg}text")]
 
 
 def assert_refused(result, *files: Path, says: str = ""):
@@ -130,9 +128,7 @@ def test_a_folder_that_refuses_writing_is_refused_in_one_line(tmp_path):
         locked.mkdir()
         locked.chmod(0o500)
         target = locked / "g.svg"
-    assert_refused(
-        run("draw", "x*w", "--at", "x=1,w=2", "-o", str(target)), target, says="ermission denied"
-    )
+    assert_refused(run("draw", "x*w", "--at", "x=1,w=2", "-o", str(target)), target, says="ermission denied")
 
 
 def test_demo_out_at_a_file_is_refused_and_the_file_kept(tmp_path):
@@ -200,9 +196,7 @@ atoms = st.sampled_from(
     ["x", "w", "b", "2", "0", "1e308", "-1", "0.5", "q", "é", "x_1", "1" + "0" * 400, "1e999"]
 )
 operators = st.sampled_from(["+", "-", "*", "/", "**", " ", "", "(", ")", ",", "--", "."])
-functions = st.sampled_from(
-    ["tanh", "exp", "log", "sqrt", "relu", "abs", "sigmoid", "print", "__import__"]
-)
+functions = st.sampled_from(["tanh", "exp", "log", "sqrt", "relu", "abs", "sigmoid", "print", "__import__"])
 
 
 @st.composite
@@ -220,9 +214,7 @@ def expressions(draw):
     if kind == 2:  # long chains, deep nesting, many unary minuses
         n = draw(st.sampled_from([50, 200, 999, 1500, 4000]))
         shape = draw(
-            st.sampled_from(
-                ["+".join(["x"] * n), "-" * n + "x", "(" * n + "x" + ")" * n, "x" + "**1" * n]
-            )
+            st.sampled_from(["+".join(["x"] * n), "-" * n + "x", "(" * n + "x" + ")" * n, "x" + "**1" * n])
         )
         return shape
     if kind == 3:  # option-like words
@@ -251,9 +243,7 @@ def test_fuzz_the_command_line_never_shows_a_traceback_nor_runs_long(tmp_path_fa
     expression = data.draw(expressions(), label="expression")
     command_ = data.draw(st.sampled_from(["draw", "explain"]), label="command")
     out = data.draw(outputs(root), label="output")
-    at = data.draw(
-        st.sampled_from(["x=2,w=-3,b=1,q=0", "x=0", "x=1e308,w=1e308", "x=-1,b=0"]), label="at"
-    )
+    at = data.draw(st.sampled_from(["x=2,w=-3,b=1,q=0", "x=0", "x=1e308,w=1e308", "x=-1,b=0"]), label="at")
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     words = [command_, expression, "--at", at] + (
         ["-o", str(out)] if command_ == "draw" else ["--html", str(out)]
@@ -269,8 +259,6 @@ def test_fuzz_the_command_line_never_shows_a_traceback_nor_runs_long(tmp_path_fa
     assert code in (0, 2), (words, err)
     if code == 2:
         assert err.startswith("tinygrad-like") and "Traceback" not in err
-        assert (
-            len(err.splitlines()) <= 3
-        )  # the message, and for a syntax error the expression and a caret
+        assert len(err.splitlines()) <= 3  # the message, and for a syntax error the expression and a caret
         assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # nothing written
     assert (root / "file.txt").read_text() == "keep me"

@@ -114,9 +114,7 @@ def test_mlp_refuses_an_unknown_activation_naming_the_argument(name):
         ValueError, match=r"MLP\(output_activation\): unknown activation .*valid ones are: sigmoid"
     ):
         MLP(2, [1], output_activation=name)
-    with pytest.raises(
-        ValueError, match=r"MLP\(activation\): unknown activation .*valid ones are: sigmoid"
-    ):
+    with pytest.raises(ValueError, match=r"MLP\(activation\): unknown activation .*valid ones are: sigmoid"):
         MLP(2, [1], activation=name)
 
 
@@ -171,9 +169,7 @@ def _weights(model):
         ),
     ],
 )
-def test_fit_refuses_non_finite_data_naming_sample_and_column_and_changes_nothing(
-    xs, ys, message, compiled
-):
+def test_fit_refuses_non_finite_data_naming_sample_and_column_and_changes_nothing(xs, ys, message, compiled):
     model = MLP(2, [2, 1], seed=0)
     before = _weights(model)
     with pytest.raises(

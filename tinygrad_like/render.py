@@ -241,8 +241,6 @@ class Drawing:
     nothing can render, it shows its DOT text and one line saying why.
 
     >>> import graphviz
-
-from tinygrad_like.labels import visible
     >>> d = Drawing(graphviz.Digraph("g", body=["a -> b"]))
     >>> d.format, d.pipe(format="svg")[:5], d.pipe("svg", encoding="utf-8")[:5]
     ('svg', b'<?xml', '<?xml')
