@@ -50,3 +50,38 @@ def test_the_softplus_entry_registers_and_works_as_the_readme_says():
         assert ops.TABLE["softplus"].activation and ops.TABLE["softplus"].parser == "softplus"
     finally:
         ops.unregister("softplus")
+
+
+def test_the_lines_the_compile_section_quotes_are_in_the_programs_it_makes():
+    section = README.split("## Compile a graph into a program")[1].split("\n## ")[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(code, "README.md", "exec"), scope)
+    program = scope["program"]
+    # print(program.source)  # … y, (l0_y,) = sigmoid(r_5) … d_r_5 = d_y * l0_y … : each piece a line
+    comment = re.search(r"print\(program\.source\)\s+# (.*)", code).group(1)
+    quoted = [piece.strip() for piece in comment.split("…") if piece.strip()]
+    assert len(quoted) == 3
+    for line in quoted:
+        assert f"    {line}" in program.source.splitlines()
+    # the batch program's matrices, as the paragraph after the code quotes them
+    after = section.split("`program.batch_source`")[1].split("The code comes only")[0]
+    statements = [s for s in re.findall(r"`([^`]+)`", after) if " = " in s]
+    assert len(statements) == 3
+    for line in statements:
+        assert f"    {line}" in program.batch_source.splitlines()
+    # and the one sample's numbers are backward()'s (one.loss is E = ½(y − t)² of x = (1, 0.5), t = 1)
+    one, net = scope["one"], scope["net"]
+    y = net([1.0, 0.5])
+    assert math.isclose(one.loss, 0.5 * (y.data - 1.0) ** 2, rel_tol=1e-15)
+
+
+def test_every_picture_the_readme_shows_is_made_by_make_pictures():
+    root = pathlib.Path(__file__).parent.parent
+    shown = set(re.findall(r"\(docs/([\w.]+\.(?:svg|png))\)", README))
+    assert {"neuron.svg", "backprop.png", "practice.png"} <= shown
+    script = (root / "docs" / "make_pictures.py").read_text(encoding="utf-8")
+    for name in sorted(shown):
+        assert (root / "docs" / name).is_file(), f"the README shows docs/{name}, which is not there"
+        assert f'"{name}"' in script, f"python docs/make_pictures.py does not make docs/{name}"
