@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
-from operator import attrgetter
 from typing import Any, TypeGuard
 
 from tinygrad_like import graph
@@ -537,10 +536,18 @@ def _node_of(op: Op, children: tuple) -> Value:
     if paused:
         _disable_collector()
     try:
-        data, local_grads = op.forward(*map(_data, children))
+        # a list comprehension reads a slot at half the cost of map(attrgetter("data"), …)
+        data, local_grads = op.forward(*[c.data for c in children])
         if _no_grad_blocks and not _MODE.recording:
             return Value(data)
-        return _node(data, op.name, children, local_grads)
+        node = _new(Value)  # _node(), inlined
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node.op = op.name
+        node.children = children
+        node.local_grads = local_grads
+        return node
     finally:
         if paused:
             _enable_collector()
@@ -555,7 +562,6 @@ def _constant(x: object, op: str) -> Value:
 
 _power = _operator(_POW)  # a number ** a Value
 _new = object.__new__
-_data = attrgetter("data")
 _collector_enabled, _disable_collector, _enable_collector = gc.isenabled, gc.disable, gc.enable
 
 
