@@ -85,3 +85,15 @@ def test_every_picture_the_readme_shows_is_made_by_make_pictures():
     for name in sorted(shown):
         assert (root / "docs" / name).is_file(), f"the README shows docs/{name}, which is not there"
         assert f'"{name}"' in script, f"python docs/make_pictures.py does not make docs/{name}"
+
+
+def test_the_demo_writes_the_files_the_set_up_section_names(tmp_path):
+    from nn.demo import run_demo
+
+    setup = README.split("## Set up")[1].split("\n## ")[0]
+    named = re.findall(r"`(\w+\.(?:svg|html))`", setup.split("`tinygrad_like_demo/`")[1])
+    assert len(named) == 4
+    out = tmp_path / "tinygrad_like_demo"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert run_demo(out, progress=False) == 0  # 0: derivation, backward() and differences agree
+    assert sorted(path.name for path in out.iterdir()) == sorted(named)
