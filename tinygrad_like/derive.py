@@ -394,8 +394,13 @@ def _backprop_form(root, wrt, order, position, count, names, paths_total, prime)
         more = f" + … ({len(terms[v]) - 6} more)" if len(terms[v]) > 6 else ""
         return " + ".join(terms[v][:6]) + more
 
+    def line(v: Value) -> str:
+        text = rhs(v)  # a bare number (the ½ of C = ½·Σ…) is the value itself: said once, not "= 0.5 = 0.5"
+        said = _number(text) is not None and math.isclose(_number(text) or 0.0, grad[v], rel_tol=1e-9)
+        return f"  {by}{operand(names[v])} = {text}" + ("" if said else f" = {number(grad[v])}")
+
     shown = [v for v in reversed(order) if v in terms and v is not wrt]
-    lines = [f"  {by}{operand(names[v])} = {rhs(v)} = {number(grad[v])}" for v in shown[:40]]
+    lines = [line(v) for v in shown[:40]]
     if len(shown) > 40:
         lines.append(f"  … {len(shown) - 40} more nodes")
     note = (

@@ -202,6 +202,7 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
     root = order[-1] if order else None
     names: dict[Value, str] = {}
     generated: set[Value] = set()
+    addends: dict[Value, list[Value]] = {}  # an unnamed sum's terms, nested unnamed sums flattened
     taken: dict[str, int] = {}  # how many nodes are already called by each name
     for i, v in enumerate(order):
         label = visible(v.label)  # a control character or a bidi override in a label is shown
@@ -232,9 +233,15 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
             continue
         else:
             name = speak(ops.lookup(v.op).write([names[c] for c in v.children]), spoken)
-            # a formula only of named things, short and not taken; else a Σᵢ over the samples; else v7
+            terms = _addends(v, addends)
+            # a formula only of named things, short and not taken; else a Σᵢ over the samples; else
+            # the sum's first and last terms (Python's sum() makes a chain of +); else v7
             if len(name) > MAX_FORMULA or name in taken or any(c in generated for c in v.children):
-                folded = _sum_over_samples(v, names) if several and network is not None else None
+                samples = network.samples if several and network is not None else 0
+                folded = _sum_over_samples(terms, names, samples) if terms else None
+                if folded is None and terms and not any(t in generated for t in terms):
+                    ends = [terms[0], terms[-1]] if len(terms) > 2 else terms
+                    folded = (" + … + " if len(terms) > 2 else " + ").join(names[t] for t in ends)
                 if folded is not None and folded not in taken:
                     name = folded
                 else:
@@ -245,22 +252,37 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
     return names
 
 
-def _sum_over_samples(v: Value, names: dict[Value, str]) -> str | None:
-    """A sum whose terms are one template met once in each sample 1…M, written Σᵢ as the blog does.
+def _addends(v: Value, addends: dict[Value, list[Value]]) -> list[Value]:
+    """The terms of an unlabelled sum, the unlabelled sums among them flattened and zeros left out:
+    Python's ``sum(squares)`` is ((0 + s₁) + s₂) + s₃, whose terms are s₁, s₂, s₃. Empty if no sum."""
+    if v.op not in ("+", "sum") or v.label:
+        return []
+    terms: list[Value] = []
+    for c in v.children:
+        if c in addends:
+            terms += addends[c]
+        elif not (is_constant(c) and c.data == 0):
+            terms.append(c)
+    addends[v] = terms
+    return terms
 
-    The loss's Σ of δ⁽¹⁾^2 … δ⁽⁴⁾^2 is ``Σᵢ δ⁽ⁱ⁾^2``, not a place name; None when it is not such a sum.
+
+def _sum_over_samples(terms: list[Value], names: dict[Value, str], samples: int) -> str | None:
+    """Terms that are one template met once in each of the ``samples`` samples, written Σᵢ as the blog does.
+
+    The loss's Σ of δ⁽¹⁾^2 … δ⁽⁴⁾^2 is ``Σᵢ δ⁽ⁱ⁾^2``, not a place name; None when it is not such a sum
+    (a sum over only some of the samples is no Σᵢ either).
     """
-    if v.op not in ("+", "sum") or len(v.children) < 2:
+    if len(terms) < 2 or samples < 2:
         return None
     templates: dict[str, list[int]] = {}
-    for c in v.children:
+    for c in terms:
         marks = re.findall(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾", names[c])
         if len(set(marks)) != 1:
             return None
         template = names[c].replace(f"⁽{marks[0]}⁾", "⁽ⁱ⁾")
         templates.setdefault(template, []).append(int(marks[0].translate(_PLAIN)))
-    count = max(max(found) for found in templates.values())
-    if count < 2 or any(sorted(found) != list(range(1, count + 1)) for found in templates.values()):
+    if any(sorted(found) != list(range(1, samples + 1)) for found in templates.values()):
         return None
     body = " + ".join(templates)
     return "Σᵢ " + (body if len(templates) == 1 else f"({body})")
@@ -336,6 +358,7 @@ _TEX_CHARS = {
     "′": "'",
     "√": r"\sqrt",
     "Σ": r"\sum ",
+    "…": r"\ldots ",
     "∂": r"\partial ",
     "²": "^{2}",
     "ŵ": r"\hat{w}",
