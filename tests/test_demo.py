@@ -26,9 +26,8 @@ def test_a_demo_stopped_while_it_writes_leaves_the_folder_as_it_was(tmp_path, mo
 
 def test_the_demo_takes_its_folder_as_a_string_too(tmp_path):
     with contextlib.redirect_stdout(io.StringIO()) as printed:
-        assert (
-            run_demo(str(tmp_path / "demo"), progress=False, epochs=10) == 0
-        )  # derivation, backward() and differences agree
+        # 0: the derivation, backward() and the differences agree
+        assert run_demo(str(tmp_path / "demo"), progress=False, epochs=10) == 0
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
         "backprop.html",
         "graph.svg",
