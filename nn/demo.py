@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,11 +29,15 @@ from tinygrad_like.explain import explain
 from tinygrad_like.notation import sample_mark
 
 
-def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 1.0) -> int:
-    """Train, derive, check and draw; 0 when the derivation, backward() and central differences agree.
+def run_demo(out: str | os.PathLike[str], progress: bool = True, epochs: int = 2000, lr: float = 1.0) -> int:
+    """Train, derive, check and draw into the folder ``out``; 0 when the derivation, backward() and
+    central differences agree.
 
     The learning rate stays in the blog's range 0 < h ≤ 1 (h = 1 learns XOR in 2000 epochs).
+    The four files appear together at the end: stopped before (Ctrl-C), the folder keeps what it
+    had, never a half-written page.
     """
+    out = Path(out)
     if not 0 < lr <= 1:
         print(f"note: h = {lr:g} is outside the blog's 0 < h ≤ 1 (gradient descent may overshoot)")
     out.mkdir(parents=True, exist_ok=True)
@@ -92,12 +98,17 @@ def run_demo(out: Path, progress: bool = True, epochs: int = 2000, lr: float = 1
     steps = explain(one)  # the backward pass, step by step (it only shows)
     one.backward()
     sample = f"sample 3 of 4 (XOR): x = ({x[0]:g}, {x[1]:g}), t = {t:g}"
-    files = [
-        draw_network(net).save(out / "network.svg"),
-        draw_dot(one, model=net, show_local=True).save(out / "graph.svg"),
-        steps.to_html(out / "backprop.html", model=net, sample=sample),
-        steps.to_html(out / "neurons.html", model=net, level="neuron", sample=sample),
-    ]
+    with tempfile.TemporaryDirectory(dir=out, prefix=".writing-") as folder:
+        draft = Path(folder)
+        written = [
+            draw_network(net).save(draft / "network.svg"),
+            draw_dot(one, model=net, show_local=True).save(draft / "graph.svg"),
+            steps.to_html(draft / "backprop.html", model=net, sample=sample),
+            steps.to_html(draft / "neurons.html", model=net, level="neuron", sample=sample),
+        ]
+        files = [out / Path(f).name for f in written]
+        for f, to in zip(written, files):
+            os.replace(f, to)  # each file whole, in one step (same file system)
     print(f"\nwrote {len(files)} files into {out}/ (the pictures follow sample 3 alone, its error E⁽³⁾):")
     for f in files:
         print(f"  {f}")

@@ -117,7 +117,7 @@ def load(path: str | os.PathLike[str]) -> MLP:
 
 
 def _read(path: str | os.PathLike[str], fail) -> str:
-    """The file's text: at most ``MAX_BYTES``, UTF-8."""
+    """The file's text: at most ``MAX_BYTES``, UTF-8 (with or without a byte-order mark)."""
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -135,7 +135,7 @@ def _read(path: str | os.PathLike[str], fail) -> str:
     if len(raw) > MAX_BYTES:
         raise fail(f"it has more than {MAX_BYTES:,} bytes, more than a saved model can have")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a byte-order mark (Notepad writes one) is not part of the JSON
     except UnicodeDecodeError as exc:
         raise fail(
             f"it is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}); a saved model is JSON"

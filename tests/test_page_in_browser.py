@@ -339,3 +339,68 @@ def test_the_followed_view_shows_every_box_whole_or_not_at_all(tmp_path, browser
             assert browser.execute_script(CUT) == [], f"{name} step {k + 1}"
             if k + 1 < total:
                 browser.find_element(By.ID, "next").click()
+
+
+INK = """
+// each op circle of the page and the ink of its mark, in CSS px: the canvas measures the glyphs of
+// the mark's own font, scaled to the text's width on screen (the text's box is its font's box)
+const ctx = document.createElement('canvas').getContext('2d');
+return Array.from(document.querySelectorAll('g.node')).filter(g => g.querySelector('circle.op')).map(g => {
+  const c = g.querySelector('circle.op').getBoundingClientRect();
+  const t = g.querySelector('text.opsym'), r = t.getBoundingClientRect(), style = getComputedStyle(t);
+  ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const m = ctx.measureText(t.textContent), s = r.width / m.width;
+  const baseline = r.top + s * m.fontBoundingBoxAscent;
+  return {mark: t.textContent, name: g.querySelector('text.name').textContent,
+          centre: [(c.left + c.right) / 2, (c.top + c.bottom) / 2], radius: c.width / 2,
+          box: g.querySelector('rect').getBoundingClientRect().left,
+          ink: [r.left - s * m.actualBoundingBoxLeft, baseline - s * m.actualBoundingBoxAscent,
+                r.left + s * m.actualBoundingBoxRight, baseline + s * m.actualBoundingBoxDescent],
+          font_box: [r.height, s * (m.fontBoundingBoxAscent + m.fontBoundingBoxDescent)],
+          font: parseFloat(style.fontSize),
+          name_font: parseFloat(getComputedStyle(g.querySelector('text.name')).fontSize)};
+});
+"""
+
+
+def every_op():
+    """One graph with every op of the engine, each mark drawn once at least."""
+    from tinygrad_like import Value
+
+    x, w, b = Value(0.7, label="x"), Value(-1.3, label="w"), Value(0.4, label="b")
+    terms = [x.tanh(), (x * w).sigmoid(), w.relu(), x.exp(), (x + 2).log(), abs(w), (x**2).sqrt()]
+    terms += [x / w, -w, w**-1, x ** (1 / 3)]  # x^0.3333333333333333: too long, cut to fit
+    z = x * w + b - Value.sum(terms)
+    z.label = "z"
+    return z
+
+
+def test_every_op_mark_lies_inside_its_circle(tmp_path, browser):
+    """tanh, relu, sqrt, ^(-1) … on the edge-level page: every letter inside its op's circle, the circle
+    clear of its node's box, the mark as large as the other texts (13 px in 14 px boxes); a mark too
+    long for that (x^0.3333333333333333) smaller, at least 10 px, and cut with … (its name says it whole)."""
+    net, E = demo_graph()
+    pages = [
+        explain(every_op()).to_html(tmp_path / "ops.html"),
+        explain(E, notation="blog").to_html(tmp_path / "blog.html", model=net),
+        explain(E, notation="nielsen").to_html(tmp_path / "nielsen.html", model=net),
+    ]
+    seen = set()
+    for page in pages:
+        browser.get(page.as_uri())
+        assert severe(browser) == []
+        for op in browser.execute_script(INK):
+            seen.add(op["mark"])
+            height, font_box = op["font_box"]
+            assert abs(height - font_box) < 1, op  # the text's box is its font's box: the ink is placed right
+            (cx, cy), r = op["centre"], op["radius"]
+            left, top, right, bottom = op["ink"]
+            for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
+                inside = (x - cx) ** 2 + (y - cy) ** 2 <= (r - 1) ** 2
+                assert inside, f"{op['mark']!r} of {op['name']} spills out of its circle: {op}"
+            assert cx + r <= op["box"], f"the circle of {op['name']} runs into its box: {op}"
+            smallest = 10 if op["mark"].endswith("…") else 13 / 14 * op["name_font"]
+            assert op["font"] >= smallest, f"{op['mark']!r} shrunk to fit: {op}"
+    assert "^0.3333…" in seen  # the circle grows with its mark up to the box's height, then the font shrinks
+    expected = {"tanh", "σ", "relu", "exp", "log", "abs", "sqrt", "^2", "÷", "−", "^(-1)", "Σ", "×", "+", "g"}
+    assert expected <= seen, expected - seen

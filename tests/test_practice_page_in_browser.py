@@ -241,3 +241,29 @@ def test_the_neuron_page_names_delta_1_from_one_path_only_a_forgotten_accumulati
     assert len(texts(browser, ".verdict.right")) == 1
     assert "mistakes: forgotten accumulation at a reused node ×1" in browser.find_element(By.ID, "score").text
     assert severe(browser) == []
+
+
+PLACEHOLDER = """
+// the answer field's hint as the field draws it: its own font, beside the width inside its padding
+const f = document.querySelector('.question.open input.answer'), st = getComputedStyle(f);
+const ctx = document.createElement('canvas').getContext('2d');
+ctx.font = st.font;
+return {hint: f.placeholder, width: ctx.measureText(f.placeholder).width,
+        room: f.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight),
+        right: f.getBoundingClientRect().right, value: f.value};
+"""
+
+
+def test_the_answer_fields_hint_is_whole_at_1280x720(tmp_path, browser):  # noqa: F811
+    """The grey hint in an empty answer field is read whole, not cut off ("…; Enter ch"), on both levels."""
+    net, E = demo_graph()
+    pages = [
+        explain(neuron()).to_html(tmp_path / "edges.html", practice=True),
+        explain(E).to_html(tmp_path / "neurons.html", model=net, level="neuron", practice=True),
+    ]
+    for page in pages:
+        browser.get(page.as_uri())
+        field = browser.execute_script(PLACEHOLDER)
+        assert field["value"] == "" and "number" in field["hint"], field  # the hint shows: nothing is typed
+        assert field["width"] <= field["room"], f"{page.name}: the hint is cut: {field}"
+        assert field["right"] <= 1280, field

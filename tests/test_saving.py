@@ -36,6 +36,15 @@ def test_a_saved_model_is_its_state_dict_and_labels_by_name(tmp_path):
     assert again([0.3, 0.7]).data == model([0.3, 0.7]).data and again([0.3, 0.7]).label == "y"
 
 
+def test_a_file_with_a_byte_order_mark_loads(tmp_path):
+    """Opened and saved again in an editor that writes a UTF-8 byte-order mark (Windows Notepad)."""
+    model = examples.three_layer(seed=9)
+    path = tmp_path / "net.json"
+    model.save(path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert MLP.load(path).state_dict() == model.state_dict()
+
+
 def test_a_file_saved_by_version_0_1_0_still_loads():
     model = MLP.load(OLD)
     assert model.state_dict() == {

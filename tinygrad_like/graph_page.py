@@ -9,6 +9,7 @@ of the explanation is edge ``e{k}``: the node passing its gradient is marked
 from __future__ import annotations
 
 import html
+import math
 import re
 
 from tinygrad_like.draw import neuron_layers
@@ -20,11 +21,39 @@ from tinygrad_like.page import check_size, factor, page_html
 FONT = 14.0
 CHAR = 9.2  # a generous width of one character at FONT px
 LINE = 18.0
-OP_R = 12.0
+OP_R = 12.0  # the smallest op circle: room for one symbol (+, ×, Σ, σ)
 OP_GAP = 10.0
+OP_FONT = 13.0  # the op mark's font, as the page's CSS sets it for text.opsym
+OP_SMALLEST_FONT = 10.0
+EM_PER_CHAR = 0.66  # a generous width of a character, in em (DejaVu Sans: a digit 0.64)
 
 
 NODE_NUMBER = ".4g"  # how a node's data and grad are written, in its box and the header alike
+
+
+def op_circle(mark: str, height: float) -> tuple[str, float, float]:
+    r"""An op's mark as drawn, its circle's radius and its font size, so that every letter lies inside.
+
+    A mark w wide whose letters reach h above or below the centre fits when its corners do:
+    r ≥ √((w/2)² + h²), with w ≈ 0.66 em a character and h ≈ 0.6 em (the text is centred on its
+    font's box: t and h reach 0.42 em above the centre, the p of exp 0.59 em below).
+    The circle grows with the mark up to the node's box height; a longer mark gets a smaller font,
+    down to 10 px, and one longer still is cut with … (the node's name says it whole).
+
+    >>> op_circle("+", 64.0), op_circle("tanh", 64.0)
+    (('+', 12.0, 13.0), ('tanh', 20.3, 13.0))
+    >>> op_circle("^(-0.3333333333333333)", 64.0)
+    ('^(-0.33…', 31.0, 10.9)
+    """
+    margin = 1.5  # the circle's stroke and a sliver of air
+    most = height / 2 - 1
+    font = 0.0
+    while font < OP_SMALLEST_FONT:
+        half = math.hypot(len(mark) * EM_PER_CHAR / 2, 0.6)  # a corner's distance from the centre, in em
+        font = min(OP_FONT, (most - margin) / half)
+        if font < OP_SMALLEST_FONT:
+            mark = mark[: len(mark) - 2] + "…"
+    return mark, max(OP_R, min(most, round(half * font + margin, 1))), round(font, 1)
 
 
 def _box_lines(name: str, data: float, grad: float) -> list[str]:
@@ -107,10 +136,17 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
     for s in steps:
         if len(number(s.child_grad, NODE_NUMBER)) > len(number(widest.get(s.child, 0.0), NODE_NUMBER)):
             widest[s.child] = s.child_grad
-    sizes = {}
+    sizes, circles = {}, {}
+    height = 3 * LINE + 10
     for v in nodes:
         width = max(len(t) for t in _box_lines(names[v], v.data, widest.get(v, start[v]))) * CHAR + 16
-        sizes[v] = (width + (2 * OP_R + OP_GAP if v.children else 0), 3 * LINE + 10)
+        if v.children:
+            op = lookup(v.op)
+            # the first word: Σ w·x + b does not fit in the circle; the blog calls every activation g
+            symbol = "g" if explanation.notation == "blog" and op.activation else op.mark.split(" ")[0]
+            circles[v] = op_circle(symbol, height)
+            width += 2 * circles[v][1] + OP_GAP
+        sizes[v] = (width, height)
     boxes = layered_layout(root, sizes)
 
     out = []
@@ -127,16 +163,15 @@ def edge_parts(explanation, *, model=None, sample: str = "", max_steps: int | No
         x, y, w, h = boxes[v]
         nid, e = ids[v], html.escape
         parts = [f'<g class="node" id="{nid}">']
-        if v.children:
-            op = lookup(v.op)
-            # the first word: Σ w·x + b does not fit in the circle; the blog calls every activation g
-            symbol = "g" if explanation.notation == "blog" and op.activation else op.mark.split(" ")[0]
+        if v in circles:
+            symbol, r, font = circles[v]
+            small = f' style="font-size:{font}px"' if font < OP_FONT else ""
             parts.append(
-                f'<circle class="op" cx="{x + OP_R:.1f}" cy="{y + h / 2:.1f}" r="{OP_R}"/>'
-                f'<text class="opsym" x="{x + OP_R:.1f}" y="{y + h / 2:.1f}">{e(symbol)}</text>'
+                f'<circle class="op" cx="{x + r:.1f}" cy="{y + h / 2:.1f}" r="{r}"/>'
+                f'<text class="opsym" x="{x + r:.1f}" y="{y + h / 2:.1f}"{small}>{e(symbol)}</text>'
             )
-            x += 2 * OP_R + OP_GAP
-            w -= 2 * OP_R + OP_GAP
+            x += 2 * r + OP_GAP
+            w -= 2 * r + OP_GAP
             mid = y + h / 2
             parts.append(
                 f'<line class="edge" x1="{x - OP_GAP:.1f}" y1="{mid:.1f}" x2="{x:.1f}" y2="{mid:.1f}"/>'

@@ -333,7 +333,7 @@ SCRIPT = r"""
       field.autocomplete = 'off';
       field.spellcheck = false;
       field.setAttribute('aria-label', q.what);
-      field.placeholder = 'a number or an expression; Enter checks';
+      field.placeholder = 'a number or an expression';   // read whole at 1280×720 (the header says Enter)
       const verdicts = r.log.filter(([c]) => c.startsWith('verdict'));
       const last = verdicts.length ? verdicts[verdicts.length - 1][0] : '';
       if (last === 'verdict wrong') field.classList.add('wrong');

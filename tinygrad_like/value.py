@@ -540,14 +540,7 @@ def _node_of(op: Op, children: tuple) -> Value:
         data, local_grads = op.forward(*[c.data for c in children])
         if _no_grad_blocks and not _MODE.recording:
             return Value(data)
-        node = _new(Value)  # _node(), inlined
-        node.data = data
-        node.grad = 0.0
-        node.label = ""
-        node.op = op.name
-        node.children = children
-        node.local_grads = local_grads
-        return node
+        return _node(data, op.name, children, local_grads)
     finally:
         if paused:
             _enable_collector()
