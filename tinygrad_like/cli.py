@@ -364,14 +364,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     words = sys.argv[1:] if argv is None else list(argv)
     _Parser.dash_word = any(w.startswith("-") and w not in ("-h", "--help") for w in words[1:])
-    args = parser.parse_args(expression_first(words, parser))
+    try:
+        args = parser.parse_args(expression_first(words, parser))
+    except SystemExit:  # --help, --version or a refusal, printed by argparse: written out here
+        status = _flush_output("tinygrad-like")
+        if status is not None:
+            return status
+        raise
     _NOTES.clear()
     try:
         status = args.run(args)
         _say_notes()
-        if sys.stdout is not None:
-            sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is reported below
-        return status
+        flushed = _flush_output(f"tinygrad-like {args.command}")
+        return status if flushed is None else flushed
     except UsageError as exc:
         message = str(exc)
     except (RecursionError, MemoryError) as exc:  # a graph too deep or too large for this machine
@@ -388,6 +393,23 @@ def main(argv: list[str] | None = None) -> int:
         message = f"cannot write {where}: {exc.strerror or exc}"
     print(f"tinygrad-like {args.command}: error: {message}", file=sys.stderr)
     return 2
+
+
+def _flush_output(who: str) -> int | None:
+    """Write out what standard output holds, here rather than at exit (where a failure is a
+    Python message): None when written; 0 when its reader has gone (| head), which is no error;
+    2 with one line when it cannot be written (>/dev/full, a full disk)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return None
+    except BrokenPipeError:
+        _discard_output()
+        return 0
+    except OSError as exc:
+        _discard_output()
+        print(f"{who}: error: cannot write the standard output: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

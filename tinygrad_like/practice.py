@@ -640,8 +640,17 @@ def scripted(answers: list[str], echo: bool = False) -> Callable[[str], str | No
 
 
 def _input(prompt: str) -> str | None:
-    """``input``; None at the end of input (Ctrl-D). Typed lines piped in are echoed, as a terminal would."""
+    """``input``; None at the end of input (Ctrl-D). Typed lines piped in are echoed, as a terminal would.
+
+    Into a pipe the prompt is written and flushed here: ``input`` drops an error of its own flush,
+    so with the reader gone (``| head``) the session would ask on with nobody to see the questions.
+    Here a closed pipe raises BrokenPipeError, which ends the session (the command says nothing more).
+    """
     try:
+        if "ipykernel" not in sys.modules and not _terminal(sys.stdout):
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+            prompt = ""
         text = input(prompt)
     except EOFError:  # Ctrl-D
         print()
@@ -649,6 +658,14 @@ def _input(prompt: str) -> str | None:
     if not sys.stdin.isatty() and "ipykernel" not in sys.modules:  # Jupyter shows what was typed itself
         print(text)
     return text
+
+
+def _terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal (False for a pipe, a file, or no stream at all)."""
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):  # None, a closed stream, a stream without isatty
+        return False
 
 
 def practice(
