@@ -73,3 +73,19 @@ def test_a_sum_written_first_to_last_compiles_in_latex():
     table = explain(C).to_latex()
     assert r"\ldots" in table  # the partial sums' "… + …"
     compile_latex(table, math=False)
+
+
+def test_an_operation_on_a_long_sum_is_written_out_with_the_sum_elided():
+    """micrograd's L2 term, 1e-4·Σp² summed with sum(), was v1088 on the moons page: now 0.0001·Σ…"""
+    from nn import hinge_loss
+    from tinygrad_like import Value
+
+    X, Y = data.moons(10)
+    net = MLP(2, [4, 4, 1], activation="relu", output_activation="linear", seed=0)
+    loss = hinge_loss([net(X[0])], [Y[0]]) + 1e-4 * sum((p * p for p in net.parameters()), Value(0.0))
+    loss.label = "E"
+    names = node_names(topological_order(loss))
+    assert not [n for n in names.values() if PLACE_NAME.fullmatch(n)]
+    (l2,) = [v for v, name in names.items() if name == "0.0001·Σ…"]
+    assert l2.data == pytest.approx(1e-4 * sum(p.data**2 for p in net.parameters()), rel=1e-12)
+    compile_latex(explain(loss).to_latex(), math=False)

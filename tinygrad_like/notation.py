@@ -242,6 +242,8 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
                 if folded is None and terms and not any(t in generated for t in terms):
                     ends = [terms[0], terms[-1]] if len(terms) > 2 else terms
                     folded = (" + … + " if len(terms) > 2 else " + ").join(names[t] for t in ends)
+                if folded is None or folded in taken:  # the operation, long operands elided: 0.0001·Σ…
+                    folded = _elided(v, names, generated, spoken)
                 if folded is not None and folded not in taken:
                     name = folded
                 else:
@@ -250,6 +252,16 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
         taken[name] = taken.get(name, 0) + 1
         names[v] = name
     return names
+
+
+def _elided(v: Value, names: dict[Value, str], generated: set[Value], spoken: str) -> str:
+    """The node's operation written out, each long or generated operand shown as … (Σ… for a sum):
+    ``0.0001·Σ…`` for the L2 term over a network's parameters, ``tanh(…)``."""
+    short = [
+        names[c] if len(names[c]) <= MAX_FORMULA and c not in generated else "Σ…" if c.op in ("+", "sum") else "…"
+        for c in v.children
+    ]
+    return speak(ops.lookup(v.op).write(short), spoken)
 
 
 def _addends(v: Value, addends: dict[Value, list[Value]]) -> list[Value]:
