@@ -257,11 +257,13 @@ def _names(order: list[Value], network, spoken: str) -> dict[Value, str]:
 def _elided(v: Value, names: dict[Value, str], generated: set[Value], spoken: str) -> str:
     """The node's operation written out, each long or generated operand shown as … (Σ… for a sum):
     ``0.0001·Σ…`` for the L2 term over a network's parameters, ``tanh(…)``."""
-    short = [
-        names[c] if len(names[c]) <= MAX_FORMULA and c not in generated else "Σ…" if c.op in ("+", "sum") else "…"
-        for c in v.children
-    ]
-    return speak(ops.lookup(v.op).write(short), spoken)
+
+    def short(c: Value) -> str:
+        if len(names[c]) <= MAX_FORMULA and c not in generated:
+            return names[c]
+        return "Σ…" if c.op in ("+", "sum") else "…"
+
+    return speak(ops.lookup(v.op).write([short(c) for c in v.children]), spoken)
 
 
 def _addends(v: Value, addends: dict[Value, list[Value]]) -> list[Value]:
