@@ -124,3 +124,15 @@ def test_help_into_a_full_disk_is_one_line_and_status_2():
     assert run.stderr.splitlines() == [
         "tinygrad-like: error: cannot write the standard output: No space left on device"
     ]
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_a_terminal_that_cannot_show_unicode_gets_escapes_not_a_traceback(tmp_path, name):
+    args, answers = SUBCOMMANDS[name]
+    env = {**environment(), "PYTHONIOENCODING": "ascii"}
+    run = subprocess.run(
+        [command(), *args], input=answers or b"", capture_output=True, cwd=tmp_path, env=env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert not QUIET & set(run.stderr.decode().split()), run.stderr.decode()
+    run.stdout.decode("ascii")  # every byte is ASCII: δ, ∂ and Σ came as escapes

@@ -360,7 +360,17 @@ def _discard_output() -> None:
         pass
 
 
+def _show_any_text() -> None:
+    """Where the terminal or pipe cannot encode δ, ∂, Σ … (``PYTHONIOENCODING=ascii``, a Latin-1
+    console), write them as escapes (``\\u2202``) rather than fail with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _show_any_text()
     parser = make_parser()
     words = sys.argv[1:] if argv is None else list(argv)
     _Parser.dash_word = any(w.startswith("-") and w not in ("-h", "--help") for w in words[1:])
