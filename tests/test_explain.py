@@ -99,7 +99,7 @@ def test_step_table_prints_and_exports():
     md = steps.to_markdown()
     assert md.count("\n") == len(steps) + 1 and md.startswith("| # | node")
     tex = steps.to_latex()
-    assert r"\tanh^{2}(n)" in tex and tex.count(r"\\") == len(steps) + 1
+    assert r"\tanh^{2}(n)" in tex and tex.count(r"\\") == 2 * len(steps) + 2  # header, then two rows a step
     assert r"\frac{\partial y}{\partial n}" in steps._repr_markdown_()
 
 

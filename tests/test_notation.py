@@ -109,7 +109,8 @@ def test_command_line_prints_latex_in_either_notation():
     args = ["explain", "sigmoid(x*w + b)", "--at", "x=2,w=-3,b=1", "--wrt", "w", "--latex"]
     run = subprocess.run([command(), *args, "--notation", "blog"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert r"\begin{tabular}" in run.stdout and r"g(x \cdot w + b) \cdot (1 - g(x \cdot w + b))" in run.stdout
+    assert r"\begin{longtable}" in run.stdout
+    assert r"g(x \cdot w + b) \cdot (1 - g(x \cdot w + b))" in run.stdout
     (derivation,) = re.findall(r"\\\[ (.*) \\\]", run.stdout)
     assert derivation.startswith(r"\frac{\partial \mathrm{out}}{\partial w} = g'(x \cdot w + b) \cdot x = ")
     s = sigmoid(2 * -3 + 1)

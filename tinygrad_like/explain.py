@@ -140,20 +140,15 @@ class Explanation(Sequence[Step]):
         return "\n".join([head, rule, *body])
 
     def to_latex(self) -> str:
-        """A LaTeX tabular of the steps, rules in math mode."""
-        lines = [
-            r"\begin{tabular}{rlllrrrr}",
-            r"\# & node & child & $\partial\,\mathrm{node}/\partial\,\mathrm{child}$ & local & upstream "
-            r"& contribution & child.grad \\ \hline",
-        ]
-        for s, row in zip(self.steps, self._rows()):
-            lines.append(
-                f"{s.index + 1} & ${to_tex(s.node_name)}$ & ${to_tex(s.child_name)}$ & ${to_tex(s.rule)}$ & "
-                + " & ".join(row[4:])
-                + " \\\\"
-            )
-        lines.append(r"\end{tabular}")
-        return "\n".join(lines)
+        r"""The step table in LaTeX, fitting a plain article's text width (``step_table_tex``).
+
+        Each step is two rows: node, child and the four numbers, then the rule ∂node/∂child
+        written out; formulas wrap at + and ·. The first line is a comment naming the
+        ``\usepackage`` lines it needs.
+        """
+        from tinygrad_like.step_table_tex import step_table
+
+        return step_table(self.steps, self._rows())
 
     def _repr_markdown_(self) -> str:
         head = "| # | step | local | upstream | contribution | child.grad |\n|---|---|---|---|---|---|"
