@@ -24,7 +24,7 @@ def table_rows(tex: str) -> list[tuple[int, str, str, float, float, float, float
     for line in tex.splitlines():
         m = ROW.match(line)
         if m:
-            rows.append((int(m[1]), m[2], m[3], *(float(m[i]) for i in range(4, 8))))
+            rows.append((int(m[1]), m[2], m[3], *(float(m[i].replace("$-$", "-")) for i in range(4, 8))))
     return rows
 
 
@@ -76,6 +76,7 @@ def test_the_xor_networks_cost_table_fits_the_width_and_breaks_across_pages():
 
     rows = table_rows(tex)
     assert len(rows) == len(steps)
+    assert any(r[6] < 0 for r in rows)  # negative gradients (written with a minus sign) are read back too
     E.backward()
     from tinygrad_like.notation import to_tex
 

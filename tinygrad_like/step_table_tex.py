@@ -14,11 +14,12 @@ The widths: the number columns are measured here from Computer Modern's characte
     width(node) = width(child) = (\linewidth − width(#) − Σ width(numbers) − 12·\tabcolsep) / 2
 
 >>> em("0.25"), em("-1e-05")
-(1.778, 2.61)
+(1.778, 3.5)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from tinygrad_like.notation import to_tex
@@ -27,7 +28,7 @@ PACKAGES = ("array", "longtable")  # texlive-latex-base has both (the tools bund
 HEADER = ("local", "upstream", "contribution", "child.grad")
 WRAP = r">{\raggedright\arraybackslash}"
 # Computer Modern Roman widths in em, for the characters a number is written with (text mode)
-_EM = {**dict.fromkeys("0123456789", 0.5), ".": 0.278, "-": 0.333, "+": 0.778, "e": 0.444}
+_EM = {**dict.fromkeys("0123456789", 0.5), ".": 0.278, "-": 0.778, "+": 0.778, "e": 0.444}  # − as $-$
 _EM.update({"a": 0.5, "c": 0.444, "d": 0.556, "g": 0.5, "h": 0.556, "i": 0.278, "l": 0.278})
 _EM.update({"b": 0.556, "f": 0.306, "m": 0.833, "n": 0.556, "o": 0.5, "p": 0.556, "r": 0.392})
 _EM.update({"s": 0.394, "t": 0.389, "u": 0.556})
@@ -52,6 +53,7 @@ def step_table(steps: Sequence, rows: Sequence[Sequence[str]]) -> str:
     % needs \usepackage{array} \usepackage{longtable} in the preamble (texlive-latex-base has them)
     """
     number_cells = [row[4:8] for row in rows]
+    minus = [[re.sub(r"^-", "$-$", cell) for cell in cells] for cells in number_cells]
     widths = [  # each number column as wide as its header or its longest number, and 0.2em to spare
         round(max([em(head)] + [em(cells[i]) for cells in number_cells]) + 0.2, 2)
         for i, head in enumerate(HEADER)
@@ -75,7 +77,7 @@ def step_table(steps: Sequence, rows: Sequence[Sequence[str]]) -> str:
         rf"{under}{{${derivative}$, the local derivative}} \\ \hline",
         r"\endhead",
     ]
-    for s, cells in zip(steps, number_cells):
+    for s, cells in zip(steps, minus):  # a negative number with a minus sign, not a hyphen
         node, child = to_tex(s.node_name), to_tex(s.child_name)
         lines.append(f"{s.index + 1} & ${node}$ & ${child}$ & " + " & ".join(cells) + r" \\*")
         lines.append(rf"{under}{{${derivative} = {to_tex(s.rule)}$}} \\[3pt]")
