@@ -128,20 +128,6 @@ def _cycle_error(path: list[Value], again: Value) -> CycleError:
     )
 
 
-def start_backward(root: Value) -> list[Value]:
-    """The first half of a backward pass: the order, interior grads reset to 0.0, root seeded with 1.0.
-
-    Interior nodes hold this pass's numbers; leaves keep what earlier passes left
-    them (they accumulate).
-    """
-    order = topological_order(root)
-    for node in order:
-        if node.children:
-            node.grad = 0.0
-    root.grad = 1.0
-    return order
-
-
 def interior_order(root: Value) -> list[Value]:
     """The nodes an operation made (those with children), in ``topological_order``'s order,
     each one's grad reset to 0.0 as it is met: what ``backward`` walks.
